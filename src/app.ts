@@ -1,0 +1,161 @@
+// The composition root: builds every part from the config, wires them, starts and stops them in order.
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { Server as SocketIoServer } from 'socket.io';
+import { Config, PROJECT_ROOT } from './config';
+import { createSecurity, Security } from './auth/security';
+import type { Authenticator } from './auth/authenticator';
+import { BindingCatalogue } from './bindings/catalogue';
+import { AmqpBus } from './bus/amqp-bus';
+import { Hub } from './hub/hub';
+import { CommandHandler } from './hub/command-handler';
+import { httpRoutes } from './http/http-routes';
+import { bindingsApi } from './http/bindings-api';
+import { websocketsApi } from './http/websockets-api';
+import { VERSION } from './ops/version';
+import { ChannelActions } from './hub/actions/channel-actions';
+import { realmDirectory } from './bindings/realm-directory';
+import { demoApi, firstTokenOf } from './http/demo-api';
+import { installDispatcher, Route } from './http/upgrade-dispatcher';
+import { WebSocketTransport } from './transports/websocket/websocket-transport';
+import { SocketIoTransport } from './transports/socketio/socketio-transport';
+import { LegacySocketIoRoute } from './transports/legacy/legacy-route';
+import { Operations, socketIoRecoveryOptions } from './ops/operations';
+import { createListener } from './ops/tls';
+import { Cluster } from './cluster/cluster';
+
+export interface App {
+  readonly config: Config;
+  readonly url: string;
+  readonly port: number;
+  readonly hub: Hub;
+  readonly bus: AmqpBus;
+  readonly logger: Logger;
+  readonly authenticator: Authenticator;
+  /** Auth driver, limits, admission and their counters. */
+  readonly security: Security;
+  /** Socket.IO 0.9 clients (sessions by sid). */
+  readonly legacy: LegacySocketIoRoute;
+  /** Cluster membership (Redis), stats, broadcasts and the admin API; a cluster of one without Redis. */
+  readonly cluster: Cluster;
+  /** Metrics, readiness, slow clients, recovery and the graceful drain. */
+  readonly ops: Operations;
+  stop(): Promise<void>;
+}
+
+/** Client libraries the bridge serves itself (no CDN), by URL path. */
+function clientLibraries(): Map<string, string> {
+  const modules = path.join(PROJECT_ROOT, 'node_modules');
+  return new Map([
+    ['/vendor/socket.io-0.9.6.js', path.join(modules, 'socket.io-client-legacy', 'dist', 'socket.io.js')],
+  ]);
+}
+
+/**
+ * Starts the bridge: HTTP + every transport on one port, RabbitMQ in the background.
+ * @example const app = await startApp(loadConfig([], process.env), logger); … await app.stop();
+ */
+export async function startApp(config: Config, logger: Logger): Promise<App> {
+  const cluster = new Cluster(config, logger);
+  const security = createSecurity(config, logger, cluster.securityOptions);
+  const authenticator: Authenticator = security.authenticator;
+  const catalogue = new BindingCatalogue();
+  const bus = new AmqpBus({
+    url: config.amqpUrl,
+    exchanges: catalogue.exchanges,
+    logger,
+    // Deliveries start only after bus.start(), below, when `hub` exists.
+    onMessage: (exchange, routingKey, content) => hub.deliver(exchange, routingKey, content),
+  });
+  const hub = new Hub({ catalogue, bus, logger, bindTimeoutMs: config.amqpBindTimeoutMs, maxBindingsPerConnection: config.maxBindingsPerConnection, limits: security.counters });
+  const handler = new CommandHandler(hub, authenticator, catalogue, logger);
+  handler.access = security.access;
+  security.attachHub(hub);
+  handler.actions = new ChannelActions({ publisher: bus, authenticator, crossbarUrl: config.crossbarUrl, version: VERSION });
+  if (config.realmsFile) realmDirectory.loadFile(config.realmsFile);
+
+
+  const httpServer = createListener(
+    config,
+    httpRoutes({
+      publicDir: path.join(PROJECT_ROOT, 'public'),
+      extraFiles: clientLibraries(),
+      readiness: () => ops.readiness.evaluate(),
+      handlers: [
+        (req, res) => ops.metricsRoute(req, res),
+        bindingsApi(catalogue),
+        cluster.api,
+        websocketsApi({ catalogue, sessions: hub.sessions, authenticator, version: VERSION }),
+        demoApi({ enabled: config.demo, authenticator, logger, publish: (ex, rk, p) => bus.publish(ex, rk, p), demoIdentity: () => firstTokenOf(config.tokensFile) }),
+      ],
+    }),
+  );
+  const io = new SocketIoServer(httpServer, {
+    allowEIO3: true,
+    cors: { origin: true, credentials: true },
+    // Above the message limit, so an oversized message gets an error reply rather than a cut connection.
+    maxHttpBufferSize: Math.max(config.maxMessageBytes * 4, 1 << 20),
+    ...socketIoRecoveryOptions(config.recoveryWindowMs),
+  });
+  const websocket = new WebSocketTransport(hub, handler, logger, {
+    pingIntervalMs: config.wsPingIntervalMs,
+    maxMessageBytes: config.maxMessageBytes,
+    guard: security.guard,
+    addressOf: (req) => security.addresses.of(req),
+  });
+  const socketio = new SocketIoTransport(io, hub, handler, logger, { guard: security.guard, addressOf: (req) => security.addresses.of(req) });
+  hub.addTarget(websocket);
+  hub.addTarget(socketio);
+  const legacy = new LegacySocketIoRoute(hub, handler, logger, {
+    heartbeatIntervalMs: config.legacyHeartbeatIntervalMs,
+    heartbeatTimeoutMs: config.legacyHeartbeatTimeoutMs,
+    closeTimeoutMs: config.legacyCloseTimeoutMs,
+    pollTimeoutMs: config.legacyPollTimeoutMs,
+    maxMessageBytes: config.maxMessageBytes,
+    guard: security.guard,
+    addressOf: (req) => security.addresses.of(req),
+    countSession: (req) => security.admission.countSession(req),
+  });
+  hub.addTarget(legacy.fanout);
+  const ops = new Operations({ config, logger, hub, bus, handler, catalogue, io, httpServer, limits: security.counters });
+  cluster.attach(io, hub, [websocket, legacy.fanout]);
+  ops.readiness.add(cluster.readinessCheck);
+  const routes: Route[] = [legacy];
+  installDispatcher(httpServer, routes, (req, socket, head) => websocket.handleUpgrade(req, socket, head));
+  // In front of every transport: origin policy, blocked IPs, connections per IP (HTTP 403/429).
+  security.admission.install(httpServer, io.engine);
+
+  await bus.start();
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http${config.tlsCert ? 's' : ''}://${shownHost}:${port}`;
+  await cluster.start(url);
+  logger.info({ url }, 'Event Horizon listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= ops.shutdown({
+      closeClients: async () => {
+        await websocket.close();
+        await legacy.close();
+        await new Promise<void>((resolve) => io.close(() => resolve()));
+      },
+      closeBackends: async () => {
+        await cluster.close();
+        httpServer.closeAllConnections();
+        await bus.close();
+        security.close();
+      },
+    });
+    return stopping;
+  };
+  return { config, ops, url, port, hub, bus, logger, authenticator, security, legacy, cluster, stop };
+}

@@ -1,0 +1,38 @@
+// Owns the plain HTTP surface on the shared port: health, readiness, the demo page and its assets.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serveStatic, ExtraFiles } from './static-files';
+import type { RequestHandler } from './json-io';
+
+export interface HttpRoutesOptions {
+  publicDir: string;
+  extraFiles: ExtraFiles;
+  /** Readiness: RabbitMQ connected and every binding in place. */
+  readiness: () => { ready: boolean; checks: Record<string, unknown> };
+  /** Small APIs tried in order before the static files (e.g. /api/bindings, /api/demo). */
+  handlers?: readonly RequestHandler[];
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, head: boolean): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+  res.end(head ? undefined : text);
+}
+
+/**
+ * The request handler for everything that is not Socket.IO or a WebSocket upgrade.
+ * @example http.createServer(httpRoutes({ publicDir, extraFiles, readiness }))
+ */
+export function httpRoutes(opts: HttpRoutesOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const pathname = (req.url ?? '/').split('?')[0];
+    const head = req.method === 'HEAD';
+    if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' }, head);
+    if (pathname === '/readyz') {
+      const r = opts.readiness();
+      return sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', ...r.checks }, head);
+    }
+    if (opts.handlers?.some((handle) => handle(req, res))) return;
+    if (serveStatic(req, res, opts.publicDir, opts.extraFiles)) return;
+    sendJson(res, 404, { status: 'error', message: `nothing at ${pathname}` }, head);
+  };
+}

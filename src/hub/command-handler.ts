@@ -1,0 +1,133 @@
+// Owns the command pipeline: parse → authenticate → authorize → plan → execute → reply, one
+// command at a time per session. Every failure becomes an error reply; nothing here throws at clients.
+import type { Logger } from 'pino';
+import type { Authenticator, Identity } from '../auth/authenticator';
+import { AccessControl } from '../auth/access-control';
+import type { BindingCatalogue } from '../bindings/catalogue';
+import type { SubscriptionPlan } from '../bindings/family';
+import { Command, ParseResult, legacyEmitToEnvelope, parseEnvelope, parseText } from '../protocol/commands';
+import { Reply, errorReply, successReply } from '../protocol/replies';
+import type { Hub } from './hub';
+import type { CommandOrigin, Session } from './session';
+import { ChannelActions } from './actions/channel-actions';
+
+/**
+ * Runs client commands against the hub.
+ * @example await handler.handleText(session, '{"action":"ping","auth_token":"t"}');
+ */
+export class CommandHandler {
+  private readonly queues = new WeakMap<Session, Promise<void>>();
+  /** publish_app_event and api; the composition root gives them a publisher and Crossbar's URL. */
+  actions = new ChannelActions();
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly authenticator: Authenticator,
+    private readonly catalogue: BindingCatalogue,
+    private readonly logger: Logger,
+  ) {
+    this.access = AccessControl.plain(this.authenticator, logger);
+  }
+
+  /** Authentication, IP blocks and account authorization; the composition root sets the configured one. */
+  access: AccessControl;
+
+  /** Called with every reply before it is sent (metrics; resume tokens added to subscribe replies). */
+  readonly replyObservers: Array<(session: Session, reply: Reply) => void> = [];
+  /** The `resume` action (missed-event recovery); the composition root sets it. It sends its own reply. */
+  resume?: (session: Session, command: Extract<Command, { action: 'resume' }>, identity: Identity) => Promise<Reply | undefined>;
+
+  /** A text frame (raw WebSocket). */
+  handleText(session: Session, text: string, origin: CommandOrigin = {}): Promise<void> {
+    return this.enqueue(session, parseText(text), origin);
+  }
+
+  /** A decoded envelope (Socket.IO `message`). */
+  handleEnvelope(session: Session, value: unknown, origin: CommandOrigin = {}): Promise<void> {
+    return this.enqueue(session, parseEnvelope(value), origin);
+  }
+
+  /** A legacy Socket.IO `emit("subscribe"|"unsubscribe", {account_id, auth_token, binding})`. */
+  handleLegacyEmit(session: Session, action: 'subscribe' | 'unsubscribe', payload: unknown, ack?: (reply: Reply) => void): Promise<void> {
+    const envelope = legacyEmitToEnvelope(action, payload);
+    const token = (envelope as { auth_token?: unknown }).auth_token;
+    const origin: CommandOrigin = { legacyEmit: action };
+    if (typeof token === 'string') origin.authToken = token;
+    if (ack) origin.ack = ack;
+    return this.enqueue(session, parseEnvelope(envelope), origin);
+  }
+
+  /** Commands of one session run in arrival order, so subscribe-then-unsubscribe means what it says. */
+  private enqueue(session: Session, parsed: ParseResult, origin: CommandOrigin): Promise<void> {
+    const previous = this.queues.get(session) ?? Promise.resolve();
+    const next = previous.then(() => this.run(session, parsed, origin));
+    this.queues.set(session, next);
+    return next;
+  }
+
+  private async run(session: Session, parsed: ParseResult, origin: CommandOrigin): Promise<void> {
+    let reply: Reply | undefined;
+    try {
+      reply = parsed.ok ? await this.execute(session, parsed.command) : parsed.reply;
+    } catch (err) {
+      this.logger.error({ err, session: session.id }, 'command failed unexpectedly');
+      reply = errorReply(parsed.ok ? parsed.command.requestId : 'unknown', 'internal error: the command was not completed');
+    }
+    if (!reply || session.closed) return;
+    if (reply.status === 'error') this.logger.debug({ session: session.id, errors: reply.data['errors'] }, 'command refused');
+    for (const observe of this.replyObservers) observe(session, reply);
+    session.transport.reply(reply, origin);
+  }
+
+  private async execute(session: Session, command: Command): Promise<Reply | undefined> {
+    if (command.action === 'noop') return undefined;
+    const auth = await this.access.authenticate(session.transport.remoteAddress, command.authToken);
+    if (!auth.ok) return errorReply(command.requestId, auth.error);
+    switch (command.action) {
+      case 'ping':
+        return successReply(command.requestId, { response: 'pong' });
+      case 'subscribe':
+        return this.subscribe(session, command, auth.identity);
+      case 'unsubscribe':
+        return this.unsubscribe(session, command);
+      case 'publish_app_event':
+        return this.actions.publishAppEvent(auth.identity, command);
+      case 'api':
+        return this.actions.api(command);
+      case 'resume':
+        return this.resume ? this.resume(session, command, auth.identity) : errorReply(command.requestId, 'resume is not available on this server');
+    }
+  }
+
+  private async subscribe(session: Session, command: Extract<Command, { action: 'subscribe' }>, identity: Identity): Promise<Reply> {
+    const { target, requestId } = command;
+    const denied = await this.access.authorize(identity, target.accountId, command.authToken ?? '');
+    if (denied) return errorReply(requestId, denied);
+    const plans: SubscriptionPlan[] = [];
+    for (const binding of target.bindings) {
+      const planned = this.catalogue.plan(binding, target.accountId);
+      if (!planned.ok) {
+        const text = target.bindings.length > 1 ? `${planned.error} (binding ${binding})` : planned.error;
+        return errorReply(requestId, text);
+      }
+      plans.push(planned.plan);
+    }
+    const meta: { name?: string; metadata?: Record<string, unknown> } = {};
+    if (target.name !== undefined) meta.name = target.name;
+    if (target.metadata !== undefined) meta.metadata = target.metadata;
+    const failed = await this.hub.subscribe(session, target.accountId, plans, meta);
+    if (failed) return errorReply(requestId, failed);
+    this.access.granted(session, target.accountId, command.authToken ?? '', identity);
+    return successReply(requestId, { subscribed: session.bindings() });
+  }
+
+  private unsubscribe(session: Session, command: Extract<Command, { action: 'unsubscribe' }>): Reply {
+    const { target, requestId } = command;
+    if (target === 'all') {
+      const removed = this.hub.unsubscribeAll(session);
+      return successReply(requestId, { unsubscribed: removed, subscribed: session.bindings() });
+    }
+    this.hub.unsubscribe(session, target.accountId, target.bindings);
+    return successReply(requestId, { unsubscribed: target.bindings, subscribed: session.bindings() });
+  }
+}

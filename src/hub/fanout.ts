@@ -1,0 +1,67 @@
+// Owns one event's fan-out: the rooms it reached and each room's envelope, encoded at most once
+// per room however many clients and transports read it. Transports implement FanoutTarget.
+import type { RoutedEvent } from '../bindings/family';
+import { EventEnvelope, eventEnvelope } from '../protocol/event-envelope';
+import { publicPayload } from '../protocol/payload';
+import type { Room } from './subscription-index';
+
+/**
+ * A transport's writer: given one event and the rooms it reached, write it to this transport's members.
+ * @example class WebSocketFanout implements FanoutTarget { deliver(batch) { for (const hit of batch.hits) … } }
+ */
+export interface FanoutTarget {
+  readonly name: string;
+  deliver(batch: FanoutBatch): void;
+}
+
+/** One room an event reached, with its envelope built and encoded lazily, once. */
+export class RoomHit {
+  private cachedEnvelope?: EventEnvelope;
+  private cachedJson?: string;
+  private cachedBytes?: Buffer;
+
+  constructor(readonly room: Room, readonly subscriptionKey: string, private readonly batch: FanoutBatch) {}
+
+  get envelope(): EventEnvelope {
+    this.cachedEnvelope ??= eventEnvelope(
+      this.room.binding,
+      this.subscriptionKey,
+      this.batch.routed.name,
+      this.batch.routed.routingKey,
+      this.batch.publicPayload,
+    );
+    return this.cachedEnvelope;
+  }
+
+  get envelopeJson(): string {
+    this.cachedJson ??= JSON.stringify(this.envelope);
+    return this.cachedJson;
+  }
+
+  /** The envelope JSON as UTF-8 bytes, encoded once so writers never re-encode per client. */
+  get envelopeBytes(): Buffer {
+    this.cachedBytes ??= Buffer.from(this.envelopeJson, 'utf8');
+    return this.cachedBytes;
+  }
+}
+
+/** One routed event and every room it reached on this node. */
+export class FanoutBatch {
+  readonly hits: RoomHit[];
+  private cachedPublic?: Record<string, unknown>;
+
+  constructor(readonly routed: RoutedEvent, readonly rawPayload: Record<string, unknown>, rooms: Map<Room, string>) {
+    this.hits = [...rooms].map(([room, key]) => new RoomHit(room, key, this));
+  }
+
+  /** The payload as envelope clients see it (normalized once). */
+  get publicPayload(): Record<string, unknown> {
+    this.cachedPublic ??= this.routed.present ? this.routed.present(this.rawPayload) : publicPayload(this.rawPayload);
+    return this.cachedPublic;
+  }
+
+  /** The payload of the Socket.IO named event (`CHANNEL_CREATE`, …): raw, or normalized for fax. */
+  get socketPayload(): Record<string, unknown> {
+    return this.routed.socketPayloadNormalized ? this.publicPayload : this.rawPayload;
+  }
+}

@@ -1,0 +1,175 @@
+// Owns the node's sessions and subscriptions: joining and leaving rooms, holding AMQP bindings
+// for as long as a room lives, and handing each delivery to every fan-out target.
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { BindingCatalogue } from '../bindings/catalogue';
+import type { SubscriptionPlan } from '../bindings/family';
+import { ErrorText } from '../protocol/error-texts';
+import { FanoutBatch, FanoutTarget } from './fanout';
+import type { EventBus } from './event-bus';
+import { Session, SessionTransport } from './session';
+import { SubscriptionIndex } from './subscription-index';
+import { roomName } from './room-name';
+
+export interface HubOptions {
+  catalogue: BindingCatalogue;
+  bus: EventBus;
+  logger: Logger;
+  /** How long a subscribe waits for its AMQP bindings before failing. */
+  bindTimeoutMs: number;
+  maxBindingsPerConnection: number;
+  /** Where refusals by the bindings limit are counted (auth/limits-counters). */
+  limits?: { bindingsRefused: number };
+}
+
+/** Counters read by stats and metrics. */
+export interface HubCounters {
+  deliveries: number;
+  undecodable: number;
+  unrouted: number;
+  matched: number;
+  /** Exceptions a fan-out target threw while writing an event. */
+  fanoutErrors: number;
+  /** Connections a transport cut because the peer stopped answering pings or heartbeats. */
+  deadPeers: number;
+}
+
+/**
+ * The transport-neutral centre of the bridge.
+ * @example
+ * const session = hub.openSession(transport);
+ * await hub.subscribe(session, accountId, [plan]);
+ */
+export class Hub {
+  readonly index = new SubscriptionIndex();
+  readonly sessions = new Set<Session>();
+  readonly counters: HubCounters = { deliveries: 0, undecodable: 0, unrouted: 0, matched: 0, fanoutErrors: 0, deadPeers: 0 };
+  /** `performance.now()` when the delivery being fanned out arrived (read by metrics, once per event). */
+  arrivedAt?: number;
+  private readonly targets: FanoutTarget[] = [];
+
+  constructor(private readonly opts: HubOptions) {}
+
+  /** Adds a transport's fan-out writer. */
+  addTarget(target: FanoutTarget): void {
+    this.targets.push(target);
+  }
+
+  openSession(transport: SessionTransport): Session {
+    const session = new Session(transport);
+    this.sessions.add(session);
+    return session;
+  }
+
+  /**
+   * Keeps a closed connection's subscriptions for a while so a reconnecting client can take them over
+   * (missed-event recovery); `park` returns false to end the session now. Set by the composition root.
+   */
+  parking?: { park(session: Session): boolean };
+
+  /** Drops every subscription of a closed connection (unless parked for recovery). */
+  closeSession(session: Session): void {
+    if (session.closed) return;
+    session.closed = true;
+    this.sessions.delete(session);
+    if (this.parking?.park(session)) return;
+    this.unsubscribeAll(session);
+  }
+
+  /** Ends a parked session for good: its subscriptions are dropped. */
+  endParkedSession(session: Session): void {
+    this.unsubscribeAll(session);
+  }
+
+  /**
+   * Subscribes a session to planned bindings of one account; resolves once every AMQP binding is
+   * live on the broker, or returns an error text after rolling the new ones back.
+   */
+  async subscribe(
+    session: Session,
+    accountId: string,
+    plans: SubscriptionPlan[],
+    meta: { name?: string; metadata?: Record<string, unknown> } = {},
+  ): Promise<string | undefined> {
+    const fresh = plans.filter((p) => !session.held.has(roomName(accountId, p.requested)));
+    if (session.held.size + fresh.length > this.opts.maxBindingsPerConnection) {
+      if (this.opts.limits) this.opts.limits.bindingsRefused++;
+      return ErrorText.tooManyBindings(this.opts.maxBindingsPerConnection);
+    }
+    const joined = fresh.map((plan) => this.join(session, accountId, plan, meta));
+    const ready = Promise.all(joined.map((r) => r.ready));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.opts.bindTimeoutMs);
+    });
+    const outcome = await Promise.race([ready.then(() => 'ok' as const, () => 'failed' as const), timeout]);
+    clearTimeout(timer);
+    if (outcome === 'ok') return undefined;
+    this.opts.logger.warn({ session: session.id, outcome }, 'subscribe rolled back: AMQP bindings not in place');
+    for (const room of joined) this.leave(session, room.name);
+    return ErrorText.busUnavailable;
+  }
+
+  private join(session: Session, accountId: string, plan: SubscriptionPlan, meta: { name?: string; metadata?: Record<string, unknown> }) {
+    const { room, created } = this.index.join(session, accountId, plan);
+    if (created) {
+      room.ready = Promise.all(room.amqp.map((b) => this.opts.bus.acquire(b))).then(() => undefined);
+      room.ready.catch(() => undefined);
+    }
+    session.held.set(room.name, { room: room.name, accountId, binding: plan.requested, since: Date.now(), ...meta });
+    session.transport.joinRoom(room.name);
+    return room;
+  }
+
+  private leave(session: Session, name: string): void {
+    if (!session.held.delete(name)) return;
+    session.transport.leaveRoom(name);
+    const dropped = this.index.leave(session, name);
+    if (dropped) for (const b of dropped.amqp) this.opts.bus.release(b);
+  }
+
+  /** Removes the listed bindings of one account; returns nothing, as removing an unheld binding is fine. */
+  unsubscribe(session: Session, accountId: string, bindings: string[]): void {
+    for (const binding of bindings) this.leave(session, roomName(accountId, binding));
+  }
+
+  /** Removes every subscription of a session; returns the client bindings it held. */
+  unsubscribeAll(session: Session): string[] {
+    const removed = session.bindings();
+    for (const name of [...session.held.keys()]) this.leave(session, name);
+    return removed;
+  }
+
+  /** Routes one AMQP delivery to every room it reaches on this node. */
+  deliver(exchange: string, routingKey: string, content: Buffer): void {
+    this.arrivedAt = performance.now();
+    this.counters.deliveries++;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(content.toString('utf8'));
+    } catch {
+      payload = undefined;
+    }
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+      this.counters.undecodable++;
+      this.opts.logger.debug({ exchange, routingKey }, 'dropped a delivery that is not a JSON object');
+      return;
+    }
+    const routedEvents = this.opts.catalogue.route(exchange, routingKey, payload as Record<string, unknown>);
+    if (routedEvents.length === 0) this.counters.unrouted++;
+    for (const routed of routedEvents) {
+      const rooms = this.index.match(routed.matchKey);
+      if (rooms.size === 0) continue;
+      this.counters.matched++;
+      const batch = new FanoutBatch(routed, payload as Record<string, unknown>, rooms);
+      for (const target of this.targets) {
+        try {
+          target.deliver(batch);
+        } catch (err) {
+          this.counters.fanoutErrors++;
+          this.opts.logger.error({ err, target: target.name }, 'fan-out failed');
+        }
+      }
+    }
+  }
+}

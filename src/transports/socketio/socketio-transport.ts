@@ -1,0 +1,145 @@
+// Owns Socket.IO v4 and EIO3 (v2/v3) clients: legacy `emit("subscribe"|"unsubscribe")`, envelopes on
+// `message`, real Socket.IO rooms per subscription, named events (`CHANNEL_CREATE`, …) plus `message`.
+import type { Server, Socket } from 'socket.io';
+import type { Logger } from 'pino';
+import type { CommandHandler } from '../../hub/command-handler';
+import type { FanoutBatch, FanoutTarget } from '../../hub/fanout';
+import type { Hub } from '../../hub/hub';
+import type { CommandOrigin, Session, SessionTransport } from '../../hub/session';
+import { Reply, replyError } from '../../protocol/replies';
+import { requestIdFor } from '../../protocol/request-id';
+import { legacyErrorEvent } from '../../protocol/legacy-error-events';
+import { InboundGuard } from '../../auth/inbound-guard';
+import { createLimitsCounters } from '../../auth/limits-counters';
+import type { ClientAddress } from '../../http/client-address';
+import type { IncomingMessage } from 'node:http';
+
+export interface SocketIoTransportOptions {
+  /** Rate and size limits on inbound packets; without it only `maxMessageBytes` is checked. */
+  guard?: InboundGuard;
+  maxMessageBytes?: number;
+  /** The client address of the handshake request (X-Forwarded-For from trusted proxies only). */
+  addressOf?: (req: IncomingMessage) => ClientAddress;
+}
+
+/** Event names Socket.IO refuses to emit. */
+const RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
+
+type Ack = (reply: Reply) => void;
+
+class SocketIoSession implements SessionTransport {
+  readonly generation = 'socketio' as const;
+
+  constructor(readonly target: SocketIoTransport, readonly socket: Socket, readonly address: ClientAddress) {}
+
+  get remoteAddress(): string {
+    return this.address.ip;
+  }
+
+  /** Socket.IO keeps the socket id across a recovered reconnection; token lifetime follows it. */
+  get recoveryKey(): string {
+    return this.socket.id;
+  }
+
+  reply(reply: Reply, origin: CommandOrigin): void {
+    this.socket.emit('message', reply);
+    origin.ack?.(reply);
+    const text = replyError(reply);
+    if (text !== undefined && origin.legacyEmit) {
+      const legacy = legacyErrorEvent(text, origin.authToken);
+      this.socket.emit(legacy.name, legacy.payload);
+    }
+  }
+
+  joinRoom(room: string): void {
+    void this.socket.join(room);
+  }
+
+  leaveRoom(room: string): void {
+    void this.socket.leave(room);
+  }
+}
+
+function ackOf(args: unknown[]): Ack | undefined {
+  const last = args[args.length - 1];
+  return typeof last === 'function' ? (last as Ack) : undefined;
+}
+
+/**
+ * Serves Socket.IO clients on the shared `Server` (v4 with `allowEIO3`).
+ * @example const t = new SocketIoTransport(io, hub, handler, logger); hub.addTarget(t);
+ */
+export class SocketIoTransport implements FanoutTarget {
+  readonly name = 'socketio';
+
+  private readonly guard: InboundGuard;
+
+  constructor(
+    private readonly io: Server,
+    private readonly hub: Hub,
+    private readonly handler: CommandHandler,
+    private readonly logger: Logger,
+    private readonly opts: SocketIoTransportOptions = {},
+  ) {
+    this.guard = opts.guard ?? new InboundGuard({ maxMessageBytes: opts.maxMessageBytes ?? 65536, perSecond: 0, burst: 1, counters: createLimitsCounters() });
+    io.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  /** Every inbound packet passes the rate and size limits first; a refused one never reaches a handler. */
+  private limit(socket: Socket, session: Session, transport: SocketIoSession): void {
+    const where = `${transport.address.ip}:${transport.address.port}`;
+    socket.use(([event, ...args], next) => {
+      let bytes = 0;
+      try {
+        bytes = Buffer.byteLength(JSON.stringify(args) ?? '');
+      } catch {
+        bytes = Infinity;
+      }
+      const payload = args[0];
+      const verdict = this.guard.admit(socket, where, bytes, () => requestIdFor((payload as Record<string, unknown> | null)?.['request_id']));
+      if (verdict.ok) return next();
+      if (session.closed) return;
+      if (verdict.reply) {
+        const origin: CommandOrigin = {};
+        if (event === 'subscribe' || event === 'unsubscribe') origin.legacyEmit = event;
+        const ack = ackOf(args);
+        if (ack) origin.ack = ack;
+        transport.reply(verdict.reply, origin);
+      }
+      if (verdict.close) socket.disconnect(true);
+    });
+  }
+
+  private onConnection(socket: Socket): void {
+    const req = socket.request;
+    const address = this.opts.addressOf?.(req) ?? { ip: socket.handshake.address, port: req.socket?.remotePort ?? 0 };
+    const transport = new SocketIoSession(this, socket, address);
+    const session = this.hub.openSession(transport);
+    this.limit(socket, session, transport);
+    this.logger.debug({ session: session.id, eio: socket.conn.protocol }, 'socket.io connected');
+    const fail = (err: Error) => this.logger.error({ err, session: session.id }, 'socket.io command failed');
+    for (const action of ['subscribe', 'unsubscribe'] as const) {
+      socket.on(action, (...args: unknown[]) => {
+        this.handler.handleLegacyEmit(session, action, args[0], ackOf(args)).catch(fail);
+      });
+    }
+    socket.on('message', (...args: unknown[]) => this.onEnvelope(session, args).catch(fail));
+    socket.on('disconnect', () => this.hub.closeSession(session));
+  }
+
+  private onEnvelope(session: Session, args: unknown[]): Promise<void> {
+    const ack = ackOf(args);
+    const origin: CommandOrigin = ack ? { ack } : {};
+    const value = args[0];
+    return typeof value === 'string' ? this.handler.handleText(session, value, origin) : this.handler.handleEnvelope(session, value, origin);
+  }
+
+  deliver(batch: FanoutBatch): void {
+    const rooms = batch.hits.filter((hit) => hit.room.membersOf(this));
+    if (rooms.length === 0) return;
+    // Named event once per connection (Socket.IO de-duplicates across rooms); `message` once per binding.
+    const name = batch.routed.socketEventName;
+    if (!RESERVED.has(name)) this.io.local.to(rooms.map((hit) => hit.room.name)).emit(name, batch.socketPayload);
+    for (const hit of rooms) this.io.local.to(hit.room.name).emit('message', hit.envelope);
+  }
+}

@@ -1,0 +1,12 @@
+// Reads the broker's real state (bindings of a queue) with rabbitmqctl, so tests check RabbitMQ itself.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The `exchange routing-key` pairs bound to a queue, as RabbitMQ reports them. */
+export async function brokerBindings(queue: string): Promise<string[]> {
+  const { stdout } = await run('rabbitmqctl', ['list_bindings', '-q', '--formatter', 'json', 'source_name', 'routing_key', 'destination_name'], { timeout: 20000 });
+  const rows = JSON.parse(stdout) as Array<{ source_name: string; routing_key: string; destination_name: string }>;
+  return rows.filter((r) => r.destination_name === queue && r.source_name !== '').map((r) => `${r.source_name} ${r.routing_key}`).sort();
+}

@@ -1,0 +1,58 @@
+// The CLI as an operator meets it: invalid configuration exits 2 naming the setting, --help prints
+// the settings, and SIGTERM stops a running bridge cleanly with exit code 0.
+import { spawn, ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../src/config';
+import { waitUntil } from '../helpers/wait';
+
+const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+const MAIN = path.join(PROJECT_ROOT, 'src', 'main.ts');
+
+interface Run {
+  child: ChildProcess;
+  out: () => string;
+  exited: Promise<number | null>;
+  onOutput: (cb: () => void) => () => void;
+}
+
+function runMain(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(TSX, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const listeners = new Set<() => void>();
+  const collect = (d: Buffer) => {
+    text += d.toString();
+    for (const l of listeners) l();
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out: () => text, exited, onOutput: (cb) => (listeners.add(cb), () => listeners.delete(cb)) };
+}
+
+it.each([
+  [['--port', 'abc'], {}, 'invalid setting --port: must be a number'],
+  [[], { EH_AMQP_URL: 'nonsense' }, 'invalid setting EH_AMQP_URL'],
+  [['--tokens-file', '/nonexistent/tokens.json'], {}, 'tokens file /nonexistent/tokens.json: ENOENT'],
+  [['--frobnicate'], {}, 'unknown option --frobnicate'],
+])('exits 2 on invalid configuration %j %j', async (args, env, message) => {
+  const run = runMain(args, env);
+  expect(await run.exited).toBe(2);
+  expect(run.out()).toContain(message);
+});
+
+it('prints every setting with --help', async () => {
+  const run = runMain(['--help']);
+  expect(await run.exited).toBe(0);
+  expect(run.out()).toContain('| `EH_AMQP_URL` | `--amqp-url` |');
+});
+
+it('starts, answers, prints the demo token in demo mode, and exits 0 on SIGTERM', async () => {
+  const run = runMain(['--port', '0', '--host', '127.0.0.1', '--demo', '--log-level', 'info'], { EH_LOG_LEVEL: 'info' });
+  const url = await waitUntil('the demo banner', () => /Demo page:\s+(http:\/\/\S+)\//.exec(run.out())?.[1], run.onOutput, 20000);
+  expect(run.out()).toContain('Demo token:  demo-token-0123456789abcdef');
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  const head = await fetch(`${url}/`, { method: 'HEAD' });
+  expect(head.status).toBe(200);
+  run.child.kill('SIGTERM');
+  expect(await run.exited).toBe(0);
+}, 30000);

@@ -1,0 +1,109 @@
+// Owns what a 0.9 client's packets mean: `emit("subscribe"|"unsubscribe")`, envelopes on `message`/`send`/
+// `json.send`, heartbeats, acks, disconnect. Errors become protocol error replies. Knows no HTTP or ws API.
+import type { InboundGuard } from '../../auth/inbound-guard';
+import type { Logger } from 'pino';
+import type { CommandHandler } from '../../hub/command-handler';
+import type { CommandOrigin } from '../../hub/session';
+import type { Reply } from '../../protocol/replies';
+import { decodePacket, decodePayload, encodePacket, Packet } from './codec';
+import type { LegacyConnection } from './legacy-connection';
+
+/**
+ * The text of the error for an inbound message over the size limit (same words as the WebSocket transport).
+ * @example tooLargeText(2004, 1024) // 'message too large: 2004 bytes, at most 1024'
+ */
+export function tooLargeText(bytes: number, max: number): string {
+  return `message too large: ${bytes} bytes, at most ${max}`;
+}
+
+/**
+ * Turns inbound packets into hub commands for one connection.
+ * @example inbound.receive(connection, '5:1+::{"name":"subscribe","args":[{…}]}');
+ */
+export class InboundPackets {
+  constructor(
+    private readonly handler: CommandHandler,
+    private readonly logger: Logger,
+    private readonly maxMessageBytes: number,
+    private readonly guard?: InboundGuard,
+  ) {}
+
+  /** One websocket frame or polling body: a single packet or a framed payload of several. */
+  receive(connection: LegacyConnection, body: string): void {
+    const payload = decodePayload(body);
+    if (!payload.ok) return connection.protocolError(`invalid message: ${payload.error}`);
+    for (const text of payload.packets) {
+      if (connection.isClosed) return;
+      const bytes = Buffer.byteLength(text);
+      // The guard applies the rate limit; the size check below keeps this transport's own `error` event.
+      const verdict = this.guard?.admit(connection, connection.remoteAddress, 0);
+      if (verdict && !verdict.ok) {
+        if (verdict.reply) connection.reply(verdict.reply, {});
+        if (verdict.close) return connection.close(verdict.close.reason);
+        continue;
+      }
+      if (bytes > this.maxMessageBytes) {
+        connection.protocolError(tooLargeText(bytes, this.maxMessageBytes));
+        continue;
+      }
+      const decoded = decodePacket(text);
+      if (!decoded.ok) {
+        this.logger.debug({ sid: connection.sid, error: decoded.error }, 'socket.io 0.9 packet refused');
+        connection.protocolError(`invalid message: ${decoded.error}`);
+        continue;
+      }
+      this.packet(connection, decoded.packet);
+    }
+  }
+
+  private packet(connection: LegacyConnection, packet: Packet): void {
+    // A plain id (no `+`) asks for an automatic acknowledgement, as the 0.9 server gave it.
+    if (packet.id !== undefined && !packet.ack && packet.type !== 'ack') {
+      connection.send(encodePacket({ type: 'ack', endpoint: packet.endpoint, ackId: packet.id, args: [] }));
+    }
+    if (packet.endpoint !== '' && packet.type !== 'disconnect') {
+      // Namespaces are not served: refuse the connect (the client fires `connect_failed`), ignore the rest.
+      if (packet.type === 'connect') connection.send(encodePacket({ type: 'error', endpoint: packet.endpoint, reason: 'unauthorized' }));
+      return;
+    }
+    const fail = (err: Error) => this.logger.error({ err, sid: connection.sid }, 'socket.io 0.9 command failed');
+    switch (packet.type) {
+      case 'heartbeat':
+        return connection.onHeartbeat();
+      case 'disconnect':
+        if (packet.endpoint === '') connection.close('client disconnected');
+        return;
+      case 'message':
+        this.handler.handleText(connection.session(), packet.data, this.origin(connection, packet)).catch(fail);
+        return;
+      case 'json':
+        this.handler.handleEnvelope(connection.session(), packet.data, this.origin(connection, packet)).catch(fail);
+        return;
+      case 'event':
+        return this.event(connection, packet, fail);
+      default:
+        // connect (already connected), noop, error and acks of ours (we never ask for any): nothing to do.
+        return;
+    }
+  }
+
+  private event(connection: LegacyConnection, packet: Extract<Packet, { type: 'event' }>, fail: (err: Error) => void): void {
+    const origin = this.origin(connection, packet);
+    const value = packet.args[0];
+    if (packet.name === 'subscribe' || packet.name === 'unsubscribe') {
+      this.handler.handleLegacyEmit(connection.session(), packet.name, value, origin.ack).catch(fail);
+    } else if (packet.name === 'message') {
+      const session = connection.session();
+      const run = typeof value === 'string' ? this.handler.handleText(session, value, origin) : this.handler.handleEnvelope(session, value, origin);
+      run.catch(fail);
+    }
+    // Other event names are ignored, as Socket.IO v4 clients' are.
+  }
+
+  /** The acknowledgement of a `5:N+::…` packet answers `6:::N+[reply]`. */
+  private origin(connection: LegacyConnection, packet: Packet): CommandOrigin {
+    if (packet.id === undefined || !packet.ack) return {};
+    const ackId = packet.id;
+    return { ack: (reply: Reply) => connection.send(encodePacket({ type: 'ack', endpoint: '', ackId, args: [reply] })) };
+  }
+}

@@ -1,0 +1,44 @@
+// Owns writing events to 0.9 sessions: the named event (`CHANNEL_CREATE`, …) once per session, then one
+// `message` envelope per matching room, each packet encoded once per batch or room. Knows no transports.
+import type { FanoutBatch, FanoutTarget } from '../../hub/fanout';
+import type { Session } from '../../hub/session';
+import { encodePacket, eventPacket } from './codec';
+import type { LegacyConnection } from './legacy-connection';
+
+/** Event names never emitted as named events (the same set as for Socket.IO v4 clients). */
+const RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
+
+/** `5:::{"name":"message","args":[<envelope>]}` from the envelope's JSON, without parsing it again. */
+function messagePacket(envelopeJson: string): string {
+  return `5:::{"name":"message","args":[${envelopeJson}]}`;
+}
+
+/**
+ * The 0.9 transport's fan-out writer; sessions name it as their `target`.
+ * @example const fanout = new LegacyFanout(); hub.addTarget(fanout);
+ */
+export class LegacyFanout implements FanoutTarget {
+  readonly name = 'socketio-legacy';
+
+  deliver(batch: FanoutBatch): void {
+    const perSession = new Map<Session, string[]>();
+    for (const hit of batch.hits) {
+      const members = hit.room.membersOf(this);
+      if (!members || members.size === 0) continue;
+      const packet = messagePacket(hit.envelopeJson);
+      for (const session of members) {
+        const queued = perSession.get(session);
+        if (queued) queued.push(packet);
+        else perSession.set(session, [packet]);
+      }
+    }
+    if (perSession.size === 0) return;
+    const name = batch.routed.socketEventName;
+    const named = RESERVED.has(name) ? undefined : encodePacket(eventPacket(name, [batch.socketPayload]));
+    for (const [session, messages] of perSession) {
+      const connection = session.transport as LegacyConnection;
+      if (named) connection.send(named, ...messages);
+      else connection.send(...messages);
+    }
+  }
+}

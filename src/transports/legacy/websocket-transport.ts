@@ -1,0 +1,86 @@
+// Owns `/socket.io/1/websocket/{sid}` upgrades (ws@8, noServer): one packet per text frame each way,
+// `7:::1+0` for an unknown sid. Knows sessions only through their sink API, nothing of HTTP polling.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { RawData, WebSocket, WebSocketServer } from 'ws';
+import { WirePacket } from './codec';
+import { InboundPackets, tooLargeText } from './inbound-packets';
+import type { LegacyConnection, PacketSink } from './legacy-connection';
+import type { LegacySessionRegistry } from './session-registry';
+
+/** A websocket as a session's sink: every packet its own frame. */
+class WebSocketSink implements PacketSink {
+  readonly kind = 'websocket' as const;
+
+  constructor(private readonly socket: WebSocket) {}
+
+  write(packets: readonly string[]): boolean {
+    if (this.socket.readyState !== WebSocket.OPEN) return true;
+    for (const packet of packets) this.socket.send(packet);
+    return true;
+  }
+
+  bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  end(): void {
+    // A plain close, never `0::`: a 0.9 client told `0::` considers itself kicked and does not reconnect.
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(1000);
+  }
+}
+
+/**
+ * Accepts 0.9 websocket upgrades for handshaken sids.
+ * @example legacyWs.handleUpgrade(req, socket, head, sid);
+ */
+export class LegacyWebSocketTransport {
+  private readonly wss: WebSocketServer;
+
+  constructor(
+    private readonly registry: LegacySessionRegistry,
+    private readonly inbound: InboundPackets,
+    private readonly logger: Logger,
+    private readonly maxMessageBytes: number,
+  ) {
+    // The frame cap is above the message limit so an oversized packet gets an error reply, not a 1009 close.
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: Math.max(maxMessageBytes * 4, 1 << 20) });
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, sid: string): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const connection = this.registry.get(sid);
+      if (!connection) {
+        // What the 0.9 server did: accept, say "not handshaken, reconnect", close. The client re-handshakes.
+        ws.send(WirePacket.notHandshaken);
+        ws.close(1000);
+        return;
+      }
+      this.open(ws, connection);
+    });
+  }
+
+  private open(ws: WebSocket, connection: LegacyConnection): void {
+    const sink = new WebSocketSink(ws);
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onFrame(connection, data, isBinary));
+    ws.on('error', (err) => this.logger.debug({ sid: connection.sid, err: err.message }, 'socket.io 0.9 websocket error'));
+    // The 0.9 client never resumes a sid after its websocket closes (it re-handshakes): end the session now.
+    ws.on('close', () => {
+      if (connection.holds(sink)) connection.close('websocket closed');
+    });
+    connection.attach(sink);
+  }
+
+  private onFrame(connection: LegacyConnection, data: RawData, isBinary: boolean): void {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (isBinary) return connection.protocolError('invalid message: socket.io 0.9 frames are text');
+    if (bytes.length > this.maxMessageBytes) return connection.protocolError(tooLargeText(bytes.length, this.maxMessageBytes));
+    this.inbound.receive(connection, bytes.toString('utf8'));
+  }
+
+  /** Stops accepting upgrades (open sockets are closed by their sessions). */
+  close(): Promise<void> {
+    return new Promise((resolve) => this.wss.close(() => resolve()));
+  }
+}

@@ -1,0 +1,107 @@
+// Owns the per-connection inbound limits every transport applies before parsing: the token bucket
+// (KAZOO: 100 messages, refilled 10/s) and the maximum message size. Knows sizes and counts, not wire formats.
+import { ErrorText } from '../protocol/error-texts';
+import { Reply, errorReply } from '../protocol/replies';
+import { freshRequestId, requestIdFor } from '../protocol/request-id';
+import type { LimitsCounters } from './limits-counters';
+import { TokenBucket } from './token-bucket';
+
+export interface InboundGuardOptions {
+  maxMessageBytes: number;
+  /** Bucket refill per second; 0 turns the rate limit off. */
+  perSecond: number;
+  /** Bucket capacity: messages a connection may send in one burst. */
+  burst: number;
+  counters: LimitsCounters;
+  now?: () => number;
+}
+
+/** Close code for a connection that kept flooding after it was told to slow down. */
+export const RATE_LIMIT_CLOSE = { code: 4029, reason: 'rate limit exceeded' } as const;
+
+/** What to do with one inbound message. */
+export type Verdict =
+  | { ok: true }
+  | { ok: false; reply?: Reply; close?: { code: number; reason: string } };
+
+interface ConnectionState {
+  bucket: TokenBucket;
+  /** Messages refused in a row; the first gets a reply, a bucket's worth more closes the connection. */
+  refusedInRow: number;
+  /** Set once the connection was told to close: whatever still arrives is dropped. */
+  closing: boolean;
+}
+
+/**
+ * Admits or refuses inbound messages per connection.
+ * @example const v = guard.admit(ws, "1.2.3.4:5678", bytes.length, () => requestIdOf(text)); if (!v.ok) …
+ */
+export class InboundGuard {
+  private readonly state = new WeakMap<object, ConnectionState>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: InboundGuardOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get maxMessageBytes(): number {
+    return this.opts.maxMessageBytes;
+  }
+
+  /**
+   * One inbound message of `bytes` on `connection` (any object that lives as long as it), from
+   * `address` (`ip:port`, named in the rate-limit text). `requestId` is called only when a reply is due.
+   */
+  admit(connection: object, address: string, bytes: number, requestId: () => string = freshRequestId): Verdict {
+    const { counters } = this.opts;
+    if (this.opts.perSecond > 0) {
+      let s = this.state.get(connection);
+      if (!s) {
+        s = { bucket: new TokenBucket(this.opts.burst, this.opts.perSecond, this.now()), refusedInRow: 0, closing: false };
+        this.state.set(connection, s);
+      }
+      if (s.closing) {
+        counters.rateLimited++;
+        return { ok: false };
+      }
+      if (!s.bucket.take(this.now())) {
+        counters.rateLimited++;
+        s.refusedInRow++;
+        if (s.refusedInRow === 1) return { ok: false, reply: errorReply(safeId(requestId), ErrorText.rateLimited(address)) };
+        if (s.refusedInRow === this.opts.burst + 1) {
+          s.closing = true;
+          counters.rateLimitDisconnects++;
+          return { ok: false, close: RATE_LIMIT_CLOSE };
+        }
+        return { ok: false };
+      }
+      s.refusedInRow = 0;
+    }
+    if (bytes > this.opts.maxMessageBytes) {
+      counters.messagesTooLarge++;
+      return { ok: false, reply: errorReply(freshRequestId(), ErrorText.messageTooLarge(bytes, this.opts.maxMessageBytes)) };
+    }
+    return { ok: true };
+  }
+}
+
+function safeId(requestId: () => string): string {
+  try {
+    return requestId();
+  } catch {
+    return freshRequestId();
+  }
+}
+
+/**
+ * The request id a reply to this text frame should carry: the client's, when the frame is an envelope.
+ * @example requestIdOfJson('{"request_id":"r1"}') // "r1"
+ */
+export function requestIdOfJson(text: string): string {
+  try {
+    const value: unknown = JSON.parse(text);
+    return requestIdFor(value !== null && typeof value === 'object' ? (value as Record<string, unknown>)['request_id'] : undefined);
+  } catch {
+    return freshRequestId();
+  }
+}

@@ -1,0 +1,239 @@
+// Owns what happens to subscriptions when their token ends: re-validation on a timer, at JWT `exp` and
+// on credential reloads; a dead token's subscriptions are dropped and the client is told, never silently.
+import type { Logger } from 'pino';
+import type { Hub } from '../hub/hub';
+import type { Session } from '../hub/session';
+import { ErrorText } from '../protocol/error-texts';
+import { freshRequestId } from '../protocol/request-id';
+import type { Reply } from '../protocol/replies';
+import type { AccessControl } from './access-control';
+import type { Identity } from './authenticator';
+import type { LimitsCounters } from './limits-counters';
+
+export interface TokenLifetimeOptions {
+  hub: Hub;
+  access: AccessControl;
+  counters: LimitsCounters;
+  logger: Logger;
+  /** How often every token holding subscriptions is re-validated (0: only at expiry and reloads). */
+  recheckMs: number;
+  /** Told when re-validation finds a token dead (so other nodes can end its subscriptions too). */
+  onTokenEnded?: (token: string, reason: 'expired' | 'invalid') => void;
+}
+
+interface Grant {
+  token: string;
+  identity: Identity;
+}
+
+/** How long the grants of a connection that may come back (Socket.IO recovery) are kept. */
+const LINEAGE_MS = 60 * 60 * 1000;
+/** A subscription may run this long before its grant is recorded (the subscribe waits for RabbitMQ). */
+const ORPHAN_GRACE_MS = 30_000;
+/** Longest delay setTimeout takes. */
+const MAX_DELAY = 2 ** 31 - 1;
+/** Tokens re-validated at once. */
+const CONCURRENCY = 8;
+
+/**
+ * Keeps each session's subscriptions tied to the token that was last granted each account.
+ * @example const lifetime = new TokenLifetime(opts); access.onGrant(lifetime.track); … lifetime.recheckAll();
+ */
+export class TokenLifetime {
+  private readonly grants = new WeakMap<Session, Map<string, Grant>>();
+  /**
+   * Grants by the id a connection keeps across a recovered reconnection (Socket.IO's socket id), so
+   * subscriptions moved to the new connection stay tied to their token.
+   */
+  private readonly lineage = new Map<string, { grants: Map<string, Grant>; at: number }>();
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly interval?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+
+  constructor(private readonly opts: TokenLifetimeOptions) {
+    if (opts.recheckMs > 0) {
+      this.interval = setInterval(() => void this.recheckAll(), opts.recheckMs);
+      this.interval.unref();
+    }
+  }
+
+  /** Remembers that `token` holds `accountId` on `session`. */
+  readonly track = (connection: object, accountId: string, token: string, identity: Identity): void => {
+    const session = connection as Session;
+    let byAccount = this.adopt(session);
+    if (!byAccount) {
+      byAccount = new Map();
+      this.grants.set(session, byAccount);
+    }
+    byAccount.set(accountId, { token, identity });
+    const key = recoveryKeyOf(session);
+    if (key !== undefined) this.lineage.set(key, { grants: byAccount, at: Date.now() });
+    if (identity.expiresAt !== undefined) this.scheduleExpiry(token, identity.expiresAt);
+  };
+
+  private scheduleExpiry(token: string, expiresAt: number): void {
+    if (this.expiryTimers.has(token)) return;
+    const timer = setTimeout(() => {
+      this.expiryTimers.delete(token);
+      void this.recheck(new Set([token]));
+    }, Math.min(MAX_DELAY, Math.max(0, expiresAt - Date.now()) + 50));
+    timer.unref();
+    this.expiryTimers.set(token, timer);
+  }
+
+  /** Re-validates every token that holds subscriptions; resolves when done. Runs never overlap. */
+  recheckAll(): Promise<void> {
+    return this.recheck();
+  }
+
+  private async recheck(only?: Set<string>): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.run(only).finally(() => {
+      this.running = undefined;
+    });
+    await this.running;
+    if (this.again) {
+      this.again = false;
+      await this.recheck();
+    }
+  }
+
+  private async run(only?: Set<string>): Promise<void> {
+    const byToken = new Map<string, Array<{ session: Session; accountId: string }>>();
+    const orphans: Array<{ session: Session; accountId: string }> = [];
+    const live = new Set<string>();
+    for (const session of this.opts.hub.sessions) {
+      const grants = this.adopt(session);
+      for (const accountId of settledAccounts(session)) if (!grants?.has(accountId)) orphans.push({ session, accountId });
+      if (!grants) continue;
+      const key = recoveryKeyOf(session);
+      if (key !== undefined) live.add(key);
+      for (const [accountId, grant] of grants) {
+        if (only && !only.has(grant.token)) continue;
+        if (!this.holds(session, accountId)) {
+          grants.delete(accountId);
+          continue;
+        }
+        const list = byToken.get(grant.token) ?? [];
+        list.push({ session, accountId });
+        byToken.set(grant.token, list);
+      }
+    }
+    const now = Date.now();
+    for (const [key, entry] of this.lineage) if (!live.has(key) && now - entry.at > LINEAGE_MS) this.lineage.delete(key);
+    // Subscriptions no token was granted on this connection (moved here without one): fail closed.
+    for (const { session, accountId } of orphans) this.end(session, accountId, '', ErrorText.accessWithdrawn(accountId));
+    const tokens = [...byToken.keys()];
+    const worker = async () => {
+      for (let token = tokens.pop(); token !== undefined; token = tokens.pop()) {
+        await this.recheckToken(token, byToken.get(token)!).catch((err: Error) => this.opts.logger.error({ err }, 'token re-validation failed'));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, tokens.length) }, worker));
+  }
+
+  private async recheckToken(token: string, holders: Array<{ session: Session; accountId: string }>): Promise<void> {
+    const { access, logger } = this.opts;
+    let auth;
+    try {
+      auth = await access.authenticator.authenticate(token);
+    } catch (err) {
+      // The source of truth is unreachable: keep what was granted, try again next round.
+      logger.warn({ err: (err as Error).message }, 'cannot re-validate a token now; keeping its subscriptions');
+      return;
+    }
+    if (!auth.ok) this.opts.onTokenEnded?.(token, auth.reason === 'expired' ? 'expired' : 'invalid');
+    for (const { session, accountId } of holders) {
+      if (this.grants.get(session)?.get(accountId)?.token !== token) continue;
+      if (!auth.ok) {
+        this.revoke(session, accountId, token, auth.reason === 'expired' ? ErrorText.tokenExpired(token) : ErrorText.tokenRevoked(token));
+        continue;
+      }
+      const denied = await access.authorize(auth.identity, accountId, token);
+      if (denied === ErrorText.authUnavailable) continue;
+      if (denied !== undefined) this.revoke(session, accountId, token, ErrorText.accessWithdrawn(accountId));
+      else this.track(session, accountId, token, auth.identity);
+    }
+  }
+
+  /** The session's grants, taking over those of the connection it recovered when it has none yet. */
+  private adopt(session: Session): Map<string, Grant> | undefined {
+    let grants = this.grants.get(session);
+    const key = recoveryKeyOf(session);
+    const previous = key === undefined ? undefined : this.lineage.get(key)?.grants;
+    if (previous && previous !== grants) {
+      grants ??= new Map();
+      for (const [accountId, grant] of previous) if (!grants.has(accountId)) grants.set(accountId, grant);
+      this.grants.set(session, grants);
+      this.lineage.set(key!, { grants, at: Date.now() });
+    }
+    return grants;
+  }
+
+  private holds(session: Session, accountId: string): boolean {
+    for (const h of session.held.values()) if (h.accountId === accountId) return true;
+    return false;
+  }
+
+  /** Drops a session's subscriptions to one account and tells the client why, as an error reply. */
+  private revoke(session: Session, accountId: string, token: string, text: string): void {
+    if (this.grants.get(session)?.get(accountId)?.token !== token) return;
+    this.grants.get(session)?.delete(accountId);
+    this.end(session, accountId, token, text);
+  }
+
+  private end(session: Session, accountId: string, token: string, text: string): void {
+    const bindings = [...session.held.values()].filter((h) => h.accountId === accountId).map((h) => h.binding);
+    if (bindings.length === 0 || session.closed) return;
+    this.opts.hub.unsubscribe(session, accountId, bindings);
+    this.opts.counters.subscriptionsRevoked += bindings.length;
+    this.opts.logger.info({ session: session.id, accountId, bindings: bindings.length }, 'subscriptions ended: token no longer valid');
+    const notice: Reply = {
+      action: 'reply',
+      request_id: freshRequestId(),
+      status: 'error',
+      data: { errors: [text], account_id: accountId, unsubscribed: bindings, subscribed: session.bindings() },
+    };
+    // Reported like a failed legacy subscribe, so Socket.IO pages also get KAZOO 3.x's `auth_failure`.
+    session.transport.reply(notice, token ? { legacyEmit: 'subscribe', authToken: token } : { legacyEmit: 'subscribe' });
+  }
+
+  /**
+   * Ends here every subscription held by a token `matches` accepts, as a failed re-validation would
+   * (a token another node found dead); returns how many subscriptions ended.
+   * @example lifetime.endToken((t) => t === token, 'invalid')
+   */
+  endToken(matches: (token: string) => boolean, reason: 'expired' | 'invalid'): number {
+    let ended = 0;
+    for (const session of [...this.opts.hub.sessions]) {
+      for (const [accountId, grant] of [...(this.adopt(session) ?? [])]) {
+        if (!matches(grant.token)) continue;
+        ended += [...session.held.values()].filter((h) => h.accountId === accountId).length;
+        this.revoke(session, accountId, grant.token, reason === 'expired' ? ErrorText.tokenExpired(grant.token) : ErrorText.tokenRevoked(grant.token));
+      }
+    }
+    return ended;
+  }
+
+  close(): void {
+    if (this.interval) clearInterval(this.interval);
+    for (const t of this.expiryTimers.values()) clearTimeout(t);
+    this.expiryTimers.clear();
+  }
+}
+
+/** Accounts the session has held subscriptions to for longer than {@link ORPHAN_GRACE_MS}. */
+function settledAccounts(session: Session): Set<string> {
+  const before = Date.now() - ORPHAN_GRACE_MS;
+  return new Set([...session.held.values()].filter((h) => h.since < before).map((h) => h.accountId));
+}
+
+/** The id a transport keeps across a recovered reconnection, where it has one. */
+function recoveryKeyOf(session: Session): string | undefined {
+  const key = (session.transport as { recoveryKey?: unknown }).recoveryKey;
+  return typeof key === 'string' ? key : undefined;
+}

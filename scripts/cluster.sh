@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Starts N local Event Horizon nodes on consecutive ports sharing RabbitMQ and Redis, plus a tiny
+# round-robin proxy in front of them (no stickiness), for trying a cluster by hand. Ctrl-C stops all.
+#
+#   scripts/cluster.sh [N=3] [first port=5555] [proxy port=8080]     (or: npm run cluster -- 3)
+#
+# Environment: EH_REDIS_URL (default redis://127.0.0.1:6379), EH_AMQP_URL, EH_REDIS_PREFIX (default
+# eh-local), EH_ADMIN_TOKEN (default: a fresh random one, printed), and any other EH_* setting.
+set -euo pipefail
+
+N=${1:-3}
+FIRST=${2:-5555}
+PROXY=${3:-8080}
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+TSX="$ROOT/node_modules/.bin/tsx"
+
+case "$N" in '' | *[!0-9]*) echo "cluster: N must be a number, got $N" >&2; exit 2 ;; esac
+if [ "$N" -lt 1 ] || [ "$N" -gt 16 ]; then echo "cluster: N must be between 1 and 16" >&2; exit 2; fi
+
+export EH_REDIS_URL="${EH_REDIS_URL:-redis://127.0.0.1:6379}"
+export EH_REDIS_PREFIX="${EH_REDIS_PREFIX:-eh-local}"
+export EH_ADMIN_TOKEN="${EH_ADMIN_TOKEN:-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+LOGS="$(mktemp -d "${TMPDIR:-/tmp}/eh-cluster.XXXXXX")"
+
+PIDS=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "cluster: stopped (logs kept in $LOGS)"
+}
+trap stop INT TERM EXIT
+
+PORTS=()
+for i in $(seq 0 $((N - 1))); do
+  port=$((FIRST + i))
+  PORTS+=("$port")
+  "$TSX" "$ROOT/src/main.ts" --port "$port" >"$LOGS/node-$port.log" 2>&1 &
+  PIDS+=("$!")
+done
+
+# Wait (at most 30 s) until every node answers /healthz.
+deadline=$((SECONDS + 30))
+for i in "${!PORTS[@]}"; do
+  port=${PORTS[$i]}
+  until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
+    if ! kill -0 "${PIDS[$i]}" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then echo "cluster: node on :$port did not start; see $LOGS/node-$port.log" >&2; exit 1; fi
+    sleep 0.5
+  done
+done
+
+"$TSX" "$ROOT/scripts/round-robin-proxy.ts" "$PROXY" "${PORTS[@]}" &
+PIDS+=("$!")
+
+cat <<EOF
+
+  $N nodes on ports ${PORTS[*]}, round-robin proxy on :$PROXY (Redis $EH_REDIS_URL, prefix $EH_REDIS_PREFIX)
+  Logs:         $LOGS
+  WebSocket:    ws://localhost:$PROXY/   (WebSocket-only clients need no stickiness)
+  Stats:        curl -H "Authorization: Bearer $EH_ADMIN_TOKEN" http://localhost:$PROXY/api/stats
+  Broadcast:    curl -H "Authorization: Bearer $EH_ADMIN_TOKEN" -d '{"account_id":"…","binding":"call.*.*","event":"notice","data":{}}' http://localhost:$PROXY/api/broadcast
+  Ctrl-C stops every node.
+
+EOF
+wait

@@ -1,0 +1,150 @@
+// Owns server-side pushes to a room on every node: Socket.IO members through the adapter
+// (`io.to(room).emit`), raw WebSocket and 0.9 members through each node's own fan-out. No HTTP here.
+import Joi from 'joi';
+import type { Server } from 'socket.io';
+import type { RoutedEvent } from '../bindings/family';
+import { FanoutBatch, FanoutTarget } from '../hub/fanout';
+import type { Hub } from '../hub/hub';
+import { roomName } from '../hub/room-name';
+import { eventEnvelope } from '../protocol/event-envelope';
+
+/** One push: a named event with a JSON object, to every member of one room. */
+export interface BroadcastMessage {
+  room: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** How many members one node holds in the room. */
+export interface NodeReach {
+  node: string;
+  members: number;
+}
+
+export interface BroadcastResult {
+  room: string;
+  event: string;
+  /** Members reached on each node that answered, this one first. */
+  nodes: NodeReach[];
+  members: number;
+  /** Set when other nodes could not be asked (Redis away) or did not all answer in time. */
+  warning?: string;
+}
+
+/** The `routing_key` broadcast envelopes carry. */
+export const BROADCAST_ROUTING_KEY = 'broadcast';
+/** The inter-node event that carries a broadcast. */
+const SERVER_EVENT = 'eh:broadcast';
+/** Names a Socket.IO server cannot emit, and `message`, which carries envelopes. */
+const RESERVED = ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener', 'message'];
+
+/**
+ * The request body of `POST /api/broadcast`: `room`, or `account_id` with `binding`; an event name; an object.
+ * @example broadcastSchema.validate({ account_id: 'a…', binding: 'call.*.*', event: 'maintenance', data: { in: '5m' } })
+ */
+export const broadcastSchema = Joi.object({
+  room: Joi.string().min(3).max(1024).pattern(/^[^/]+\/.+$/, 'account_id/binding'),
+  account_id: Joi.string().min(1).max(128).pattern(/^[^/\s]+$/, 'no slash or space'),
+  binding: Joi.string().min(1).max(1024),
+  event: Joi.string()
+    .pattern(/^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/, 'letters, digits, _ . : -')
+    .invalid(...RESERVED)
+    .required(),
+  data: Joi.object().unknown(true).default({}),
+})
+  .xor('room', 'account_id')
+  .and('account_id', 'binding')
+  .without('room', 'binding');
+
+/** A validated request body turned into a message (room named from account and binding when given so). */
+export function toBroadcastMessage(body: { room?: string; account_id?: string; binding?: string; event: string; data: Record<string, unknown> }): BroadcastMessage {
+  const room = body.room ?? roomName(body.account_id!, body.binding!);
+  return { room, event: body.event, data: body.data };
+}
+
+function bindingOf(room: string): string {
+  return room.slice(room.indexOf('/') + 1);
+}
+
+export interface BroadcasterOptions {
+  io: Server;
+  hub: Hub;
+  node: string;
+  /** Fan-out writers of the transports that are not in Socket.IO rooms (raw WebSocket, 0.9). */
+  localTargets: readonly FanoutTarget[];
+  /** How long to wait for other nodes to report their reach. */
+  ackTimeoutMs: number;
+}
+
+/**
+ * Pushes to a room cluster-wide. Works alone too (in-memory adapter): then only this node is told.
+ * @example const b = new Broadcaster(opts); b.enableCluster(() => link.up); await b.send({ room: 'a…/call.*.*', event: 'notice', data: {} });
+ */
+export class Broadcaster {
+  private clustered = false;
+  private redisUp: () => boolean = () => false;
+
+  constructor(private readonly opts: BroadcasterOptions) {}
+
+  /** Call once the Redis adapter is attached: other nodes now receive and acknowledge pushes. */
+  enableCluster(redisUp: () => boolean): void {
+    if (this.clustered) return;
+    this.clustered = true;
+    this.redisUp = redisUp;
+    this.opts.io.on(SERVER_EVENT, (msg: BroadcastMessage, ack?: (reach: NodeReach) => void) => {
+      const reach = this.deliverLocally(msg);
+      if (typeof ack === 'function') ack(reach);
+    });
+  }
+
+  /** Sends one push; resolves with each node's reach once every node answered or the wait ran out. */
+  async send(msg: BroadcastMessage): Promise<BroadcastResult> {
+    const envelope = eventEnvelope(bindingOf(msg.room), bindingOf(msg.room), msg.event, BROADCAST_ROUTING_KEY, msg.data);
+    // Through the adapter: Socket.IO members on every node, each once.
+    this.opts.io.to(msg.room).emit(msg.event, msg.data);
+    this.opts.io.to(msg.room).emit('message', envelope);
+    const nodes = [this.deliverLocally(msg)];
+    let warning: string | undefined;
+    if (this.clustered && !this.redisUp()) {
+      warning = "Redis unreachable: only this node's members were reached";
+    } else if (this.clustered) {
+      try {
+        nodes.push(...(await this.askOtherNodes(msg)));
+      } catch (err) {
+        const partial = (err as { responses?: NodeReach[] }).responses;
+        if (Array.isArray(partial)) nodes.push(...partial);
+        warning = `other nodes not all reached: ${(err as Error).message}`;
+      }
+    }
+    const members = nodes.reduce((n, r) => n + r.members, 0);
+    return warning === undefined ? { room: msg.room, event: msg.event, nodes, members } : { room: msg.room, event: msg.event, nodes, members, warning };
+  }
+
+  /** The adapter answers within its request timeout; the extra deadline covers a request never sent (Redis away). */
+  private askOtherNodes(msg: BroadcastMessage): Promise<NodeReach[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.opts.ackTimeoutMs} ms`)), this.opts.ackTimeoutMs + 250);
+    });
+    const asked = this.opts.io.serverSideEmitWithAck(SERVER_EVENT, msg) as Promise<NodeReach[]>;
+    return Promise.race([asked, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  /** Writes the push to this node's raw WebSocket and 0.9 members; returns every local member count. */
+  private deliverLocally(msg: BroadcastMessage): NodeReach {
+    const room = this.opts.hub.index.get(msg.room);
+    if (!room) return { node: this.opts.node, members: 0 };
+    const binding = bindingOf(msg.room);
+    const routed: RoutedEvent = {
+      matchKey: msg.room,
+      routingKey: BROADCAST_ROUTING_KEY,
+      name: msg.event,
+      socketEventName: msg.event,
+      socketPayloadNormalized: false,
+      present: (payload) => payload,
+    };
+    const batch = new FanoutBatch(routed, msg.data, new Map([[room, binding]]));
+    for (const target of this.opts.localTargets) target.deliver(batch);
+    return { node: this.opts.node, members: room.size };
+  }
+}

@@ -1,0 +1,25 @@
+# Event Horizon: build with the dev dependencies, run with the production ones only, as a non-root user.
+# docker build -t event-horizon . && docker run -p 5555:5555 -e EH_AMQP_URL=amqp://guest:guest@rabbit:5672 event-horizon
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY public ./public
+COPY config ./config
+COPY fixtures ./fixtures
+USER node
+EXPOSE 5555
+HEALTHCHECK --interval=10s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.EH_PORT||5555)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Exec form: node is PID 1 and receives SIGTERM itself, so the graceful drain runs on `docker stop`
+# (give it longer than EH_SHUTDOWN_TIMEOUT_MS: docker stop -t 15).
+CMD ["node", "dist/main.js"]

@@ -1,0 +1,178 @@
+// Owns the Prometheus metrics of one app instance: its own prom-client Registry (never the global one),
+// gauges read from the hub and the bus at scrape time, and cheap counters the seams bump. No business rules.
+import { performance } from 'node:perf_hooks';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { FanoutBatch, FanoutTarget } from '../hub/fanout';
+import type { Hub } from '../hub/hub';
+import type { Session } from '../hub/session';
+import type { Reply } from '../protocol/replies';
+import { replyError } from '../protocol/replies';
+import { ErrorText } from '../protocol/error-texts';
+
+/** What the metrics read at scrape time. */
+export interface MetricsSources {
+  hub: Hub;
+  bus: { readonly boundCount: number; readonly reconnects: number; readonly ready: boolean };
+}
+
+/** Error kinds counted by `eh_errors_total{kind}`; a closed set, so the label stays low-cardinality. */
+export type ErrorKind = 'client_input' | 'auth' | 'broker' | 'internal' | 'fanout' | 'slow_client' | 'dead_peer';
+
+/** Connection label: the client generation, with Socket.IO split by Engine.IO revision. */
+export function generationOf(session: Session): string {
+  const transport = session.transport as { generation: string; socket?: { conn?: { protocol?: number } } };
+  if (transport.generation === 'socketio' && transport.socket?.conn?.protocol === 3) return 'socketio-eio3';
+  return transport.generation;
+}
+
+function errorKindOf(text: string): ErrorKind {
+  if (text.startsWith('internal error')) return 'internal';
+  if (text === ErrorText.busUnavailable) return 'broker';
+  if (text.startsWith('failed to authenticate') || text.startsWith('authentication') || text.startsWith('unauthorized')) return 'auth';
+  return 'client_input';
+}
+
+/** Counts a hub counter that only grows as a Prometheus counter, read at scrape time. */
+function counterFrom(registry: Registry, name: string, help: string, read: () => number): void {
+  let reported = 0;
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const now = read();
+      if (now > reported) this.inc(now - reported);
+      reported = now;
+    },
+  });
+}
+
+/**
+ * The metrics of one bridge: `registry.metrics()` is what `GET /metrics` serves.
+ * @example
+ * const metrics = new OpsMetrics({ hub, bus }); hub.addTarget(metrics.fanoutObserver);
+ * metrics.countReply(reply); await metrics.registry.metrics();
+ */
+export class OpsMetrics {
+  readonly registry = new Registry();
+  private readonly delivered: Counter<'transport'>;
+  private readonly latency: Histogram<never>;
+  private readonly replies: Counter<'status'>;
+  private readonly errors: Counter<'kind'>;
+  private readonly dropped: Counter<'reason'>;
+  private readonly disconnects: Counter<'reason' | 'generation'>;
+
+  /** A fan-out target added after the transports: counts writes and observes latency once per event. */
+  readonly fanoutObserver: FanoutTarget;
+
+  constructor(sources: MetricsSources) {
+    const registry = this.registry;
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+    const { hub, bus } = sources;
+    new Gauge({
+      name: 'eh_connections',
+      help: 'Open client connections by client generation',
+      labelNames: ['generation'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const g of ['websocket', 'socketio', 'socketio-eio3', 'socketio-legacy']) this.set({ generation: g }, 0);
+        for (const session of hub.sessions) if (!session.closed) this.inc({ generation: generationOf(session) });
+      },
+    });
+    new Gauge({
+      name: 'eh_subscriptions',
+      help: 'Subscriptions (client bindings) held by open connections',
+      registers: [registry],
+      collect() {
+        let n = 0;
+        for (const session of hub.sessions) if (!session.closed) n += session.held.size;
+        this.set(n);
+      },
+    });
+    new Gauge({ name: 'eh_rooms', help: 'Distinct (account, binding) rooms on this node', registers: [registry], collect() { this.set(hub.index.roomCount); } });
+    new Gauge({ name: 'eh_amqp_bindings', help: 'AMQP bindings in place on the broker for this node', registers: [registry], collect() { this.set(bus.boundCount); } });
+    new Gauge({ name: 'eh_amqp_connected', help: '1 when RabbitMQ is connected and every wanted binding is live', registers: [registry], collect() { this.set(bus.ready ? 1 : 0); } });
+    counterFrom(registry, 'eh_amqp_reconnects_total', 'Times the RabbitMQ connection was lost (each followed by reconnection attempts)', () => bus.reconnects);
+    counterFrom(registry, 'eh_events_received_total', 'AMQP deliveries received from RabbitMQ', () => hub.counters.deliveries);
+    counterFrom(registry, 'eh_events_matched_total', 'Routed events that reached at least one room on this node', () => hub.counters.matched);
+    this.dropped = new Counter({ name: 'eh_events_dropped_total', help: 'Events not delivered, by reason', labelNames: ['reason'], registers: [registry] });
+    let undecodable = 0;
+    let unrouted = 0;
+    let deadPeers = 0;
+    const dropped = this.dropped;
+    // Hub-side drops are read at scrape time, so the hot path only bumps plain numbers.
+    const readHubDrops = () => {
+      if (hub.counters.undecodable > undecodable) dropped.inc({ reason: 'undecodable' }, hub.counters.undecodable - undecodable);
+      if (hub.counters.unrouted > unrouted) dropped.inc({ reason: 'unrouted' }, hub.counters.unrouted - unrouted);
+      if (hub.counters.deadPeers > deadPeers) this.errors.inc({ kind: 'dead_peer' }, hub.counters.deadPeers - deadPeers);
+      deadPeers = hub.counters.deadPeers;
+      undecodable = hub.counters.undecodable;
+      unrouted = hub.counters.unrouted;
+    };
+    this.readHubDrops = readHubDrops;
+    this.delivered = new Counter({ name: 'eh_events_delivered_total', help: 'Event envelopes written to client connections, by transport', labelNames: ['transport'], registers: [registry] });
+    this.latency = new Histogram({
+      name: 'eh_delivery_latency_seconds',
+      help: 'AMQP arrival to the last socket write of that event on this node',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    });
+    this.replies = new Counter({ name: 'eh_replies_total', help: 'Command replies sent, by status', labelNames: ['status'], registers: [registry] });
+    this.errors = new Counter({ name: 'eh_errors_total', help: 'Errors by kind (error replies, fan-out failures, dropped clients)', labelNames: ['kind'], registers: [registry] });
+    this.disconnects = new Counter({
+      name: 'eh_forced_disconnects_total',
+      help: 'Connections the server closed, by reason (slow_client, dead_peer, shutdown) and generation',
+      labelNames: ['reason', 'generation'],
+      registers: [registry],
+    });
+    counterFrom(registry, 'eh_fanout_errors_total', 'Exceptions thrown by a transport while writing an event', () => hub.counters.fanoutErrors);
+    const delivered = this.delivered;
+    const latency = this.latency;
+    this.fanoutObserver = {
+      name: 'metrics',
+      deliver(batch: FanoutBatch): void {
+        for (const hit of batch.hits) {
+          for (const [target, members] of hit.room.members) delivered.inc({ transport: target.name }, members.size);
+        }
+        if (hub.arrivedAt !== undefined) latency.observe((performance.now() - hub.arrivedAt) / 1000);
+      },
+    };
+  }
+
+  private readonly readHubDrops: () => void;
+
+  /** Counts one reply (and its error kind). */
+  countReply(reply: Reply): void {
+    this.replies.inc({ status: reply.status });
+    const text = replyError(reply);
+    if (text !== undefined) this.errors.inc({ kind: errorKindOf(text) });
+  }
+
+  /** Counts an error that is not a reply. */
+  countError(kind: ErrorKind, n = 1): void {
+    this.errors.inc({ kind }, n);
+  }
+
+  /** Counts events discarded for a reason the hub does not know (e.g. a dropped client's buffer). */
+  countDropped(reason: string, n = 1): void {
+    this.dropped.inc({ reason }, n);
+  }
+
+  /** Counts a connection the server closed on purpose. */
+  countDisconnect(reason: 'slow_client' | 'dead_peer' | 'shutdown', generation: string, n = 1): void {
+    this.disconnects.inc({ reason, generation }, n);
+    if (reason !== 'shutdown') this.errors.inc({ kind: reason }, n);
+  }
+
+  /** The Prometheus text exposition. */
+  async render(): Promise<string> {
+    this.readHubDrops();
+    return this.registry.metrics();
+  }
+
+  /** Stops the default collectors' timers. */
+  close(): void {
+    this.registry.clear();
+  }
+}

@@ -1,0 +1,109 @@
+// Owns the benchmark's child processes: forking TypeScript entries under tsx with bounded lives,
+// waiting for their IPC messages with deadlines, stopping them, and reading their RSS and CPU time.
+// Knows nothing about what the children do.
+import { ChildProcess, fork } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export const BENCH_DIR = path.resolve(__dirname, '..');
+export const LOG_DIR = path.join(BENCH_DIR, 'results', 'logs');
+const live = new Set<ChildProcess>();
+
+export interface ForkOptions {
+  /** Extra node flags, e.g. `--cpu-prof`. */
+  nodeFlags?: string[];
+  /** Log file name under bench/results/logs for stdout and stderr. */
+  logName: string;
+}
+
+/**
+ * Forks a TypeScript entry (path relative to bench/) with tsx; its output goes to a log file.
+ * @example const child = forkTs('lib/client-fleet.ts', [], { logName: 'fleet-1' });
+ */
+export function forkTs(entry: string, args: string[], opts: ForkOptions): ChildProcess {
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  const log = fs.openSync(path.join(LOG_DIR, `${opts.logName}.log`), 'a');
+  const child = fork(path.join(BENCH_DIR, entry), args, {
+    execArgv: ['--import', 'tsx', ...(opts.nodeFlags ?? [])],
+    stdio: ['ignore', log, log, 'ipc'],
+    cwd: path.resolve(BENCH_DIR, '..'),
+    env: { ...process.env, BENCH_CHILD_MAX_MS: String(20 * 60_000) },
+  });
+  fs.closeSync(log);
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+/** Resolves with the child's next IPC message of `type` (and its fields), or rejects after `timeoutMs`. */
+export function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['type'], timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (msg: T) => {
+      if (msg.type !== type) return;
+      cleanup();
+      resolve(msg);
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`child exited (code ${code}) before sending "${type}"`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no "${type}" from child within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the child is gone. */
+export function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Kills every child still alive (on abort). */
+export function killAllChildren(): void {
+  for (const child of live) child.kill('SIGKILL');
+}
+
+/** Resident set size of a process in KiB (from /proc). */
+export function rssKib(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}
+
+/** User + system CPU time of a process in milliseconds (from /proc). */
+export function cpuMillis(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,78 @@
+// Owns turning a run's result rows into Markdown: one table per scenario with absolute numbers and
+// ratios to the ceiling, and the product's targets checked against the same rows.
+// Knows nothing about how the numbers were measured.
+import type { ResultRow } from '../scenarios/context';
+
+type Latency = { p50?: number; p99?: number; p999?: number; max?: number };
+const num = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US') : v === undefined ? '–' : String(v));
+const ratio = (r: ResultRow) => (r.ratioToCeiling === undefined ? '–' : `${r.ratioToCeiling.toFixed(2)}×`);
+const lat = (r: ResultRow) => (r['latencyMs'] ?? {}) as Latency;
+const fail = (r: ResultRow) => (r['error'] ? `error: ${String(r['error']).slice(0, 60)}` : r['connectFailures'] || r['failed'] ? `${num(r['connectFailures'] ?? r['failed'])} failed` : '');
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** Markdown tables for every scenario present in `rows`. */
+export function renderTables(rows: ResultRow[]): string {
+  const of = (s: ResultRow['scenario']) => rows.filter((r) => r.scenario === s);
+  const out: string[] = [];
+  if (of('fanout').length) {
+    out.push('#### Fan-out (one binding; events published as fast as every client receives them, about 4,000 deliveries in flight)');
+    out.push(table(['clients', 'system', 'deliveries/s', 'vs ceiling', 'p50 ms', 'p99 ms', 'server CPU', 'deliveries per CPU-s', 'notes'],
+      of('fanout').map((r) => [r.variant, r.label, num(r['deliveriesPerSec']), ratio(r), num(lat(r).p50), num(lat(r).p99), r['serverCpuPct'] === undefined ? '–' : `${r['serverCpuPct']}%`, num(r['deliveriesPerCpuSec']), fail(r)])));
+  }
+  if (of('routing').length) {
+    out.push('#### Routing (one client per account binding, events spread over the accounts, 256 in flight)');
+    out.push(table(['accounts', 'system', 'clients', 'events routed/s', 'vs ceiling', 'p50 ms', 'p99 ms', 'broker bindings', 'server CPU', 'events per CPU-s', 'notes'],
+      of('routing').map((r) => [r.variant, r.label, num(r['clients']), num(r['eventsPerSec']), ratio(r), num(lat(r).p50), num(lat(r).p99), num(r['brokerBindings']), r['serverCpuPct'] === undefined ? '–' : `${r['serverCpuPct']}%`, num(r['deliveriesPerCpuSec']), fail(r)])));
+  }
+  if (of('latency').length) {
+    out.push('#### Latency at a steady rate (publish → receive; ratio = ceiling p50 / this p50)');
+    out.push(table(['load', 'system', 'clients', 'delivered/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'vs ceiling', 'notes'],
+      of('latency').map((r) => [r.variant, r.label, num(r['clients']), num(r['deliveriesPerSec']), num(lat(r).p50), num(lat(r).p99), num(lat(r).p999), num(lat(r).max), ratio(r), fail(r)])));
+  }
+  if (of('memory').length) {
+    out.push('#### Memory per idle connection (fresh server, one binding each, full GC before both readings; RSS delta / connections; ratio: lower is better)');
+    out.push(table(['connections', 'system', 'connected', 'RSS before MiB', 'RSS after MiB', 'RSS KiB per connection', 'vs ceiling', 'JS heap KiB per connection', 'notes'],
+      of('memory').map((r) => [r.variant, r.label, num(r['connected']), num(r['rssBeforeMiB']), num(r['rssAfterMiB']), num(r['perConnectionKib']), ratio(r), num(r['heapPerConnectionKib']), fail(r)])));
+  }
+  if (of('churn').length) {
+    out.push('#### Churn (connect → subscribe → unsubscribe → disconnect)');
+    out.push(table(['loops', 'system', 'cycles/s', 'vs ceiling', 'cycle p50 ms', 'cycle p99 ms', 'notes'],
+      of('churn').map((r) => { const c = (r['cycleMs'] ?? {}) as Latency; return [r.variant, r.label, num(r['cyclesPerSec']), ratio(r), num(c.p50), num(c.p99), fail(r)]; })));
+  }
+  return out.join('\n\n');
+}
+
+/** The product's targets, each checked against this run's rows (only those it measured). */
+export function checkTargets(rows: ResultRow[]): string[] {
+  const lines: string[] = [];
+  const pick = (scenario: string, system: string, variant?: string) => rows.find((r) => r.scenario === scenario && r.system === system && (!variant || r.variant === variant) && !r['error']);
+  const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+  for (const variant of new Set(rows.filter((r) => r.scenario === 'fanout').map((r) => r.variant))) {
+    const ws = pick('fanout', 'eh-ws', variant);
+    const sio = pick('fanout', 'eh-sio', variant);
+    const plain = pick('fanout', 'plain-sio', variant);
+    const stomp = pick('fanout', 'web-stomp', variant);
+    const d = (r?: ResultRow) => (r?.['deliveriesPerSec'] as number | undefined) ?? 0;
+    if (ws?.ratioToCeiling !== undefined) lines.push(`fan-out ${variant}: raw ws ${ws.ratioToCeiling.toFixed(2)}× ceiling (target ≥ 0.90): ${verdict(ws.ratioToCeiling >= 0.9)}`);
+    if (sio && plain) lines.push(`fan-out ${variant}: Socket.IO ${(d(sio) / d(plain)).toFixed(2)}× plain Socket.IO (target ≥ 1.00): ${verdict(d(sio) >= d(plain))}`);
+    if (stomp && ws && sio) lines.push(`fan-out ${variant}: raw ws ${(d(ws) / d(stomp)).toFixed(2)}×, Socket.IO ${(d(sio) / d(stomp)).toFixed(2)}× Web-STOMP (target ≥ 1.5): ${verdict(d(ws) >= 1.5 * d(stomp) && d(sio) >= 1.5 * d(stomp))}`);
+  }
+  for (const system of ['eh-ws', 'eh-sio']) {
+    const r = pick('latency', system);
+    if (r) lines.push(`latency ${r.variant}, ${r.label}: p50 ${lat(r).p50} ms (≤ 2), p99 ${lat(r).p99} ms (≤ 10): ${verdict((lat(r).p50 ?? 99) <= 2 && (lat(r).p99 ?? 99) <= 10)}`);
+  }
+  for (const [system, limit] of [['eh-ws', 12], ['eh-sio', 25], ['eh-sio09', 25]] as const) {
+    for (const r of rows.filter((x) => x.scenario === 'memory' && x.system === system && !x['error'])) {
+      const kib = r['perConnectionKib'] as number;
+      lines.push(`memory ${r.variant}, ${r.label}: ${kib} KiB per connection (≤ ${limit}): ${verdict(kib <= limit)}`);
+    }
+  }
+  for (const system of ['eh-ws', 'eh-sio']) {
+    const r = pick('routing', system);
+    if (r) lines.push(`routing ${r.variant}, ${r.label}: ${num(r['eventsPerSec'])} events/s (≥ 20,000): ${verdict((r['eventsPerSec'] as number) >= 20_000)}; ${num(r['deliveriesPerCpuSec'])} events per server CPU-second`);
+  }
+  return lines;
+}

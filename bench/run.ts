@@ -1,0 +1,149 @@
+// The benchmark driver (`npm run bench [-- --full]`): starts every system under test against the same
+// RabbitMQ, runs the scenarios with load generators in child processes, writes JSON and Markdown.
+// Knows the order of things only; scenarios, systems and load generators live beside it.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BENCH_VHOST, descriptorLimits, ensureBenchVhost, rabbitVersion } from './lib/broker';
+import { BENCH_DIR, killAllChildren } from './lib/processes';
+import { checkTargets, renderTables } from './lib/report';
+import { RunningServer, SYSTEMS, SystemInfo, SystemName, hasLegacySocketIo, startServer } from './lib/systems';
+import { BenchContext, FULL, QUICK, Sizes } from './scenarios/context';
+import { fanout, latency, routing } from './scenarios/delivery-scenarios';
+import { churn, memory } from './scenarios/memory-and-churn';
+
+const SCENARIOS = { fanout, routing, latency, churn, memory } as const;
+type ScenarioName = keyof typeof SCENARIOS;
+
+/** Tiny sizes for developing the harness on a shared machine (`--tiny`). */
+const TINY: Sizes = { ...QUICK, fanoutClients: [50, 100], routingClients: 200, latencyClients: 100, latencyPerSecond: 1000, memoryConnections: [200], measureMs: 2000, latencyMeasureMs: 2000, churnMs: 2000, churnConcurrency: 4, stompMaxClients: 100 };
+
+function option(name: string): string | undefined {
+  const arg = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  return arg === undefined ? undefined : (arg.split('=')[1] ?? '');
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(BENCH_DIR, '..', 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'missing';
+  }
+}
+
+function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    fileDescriptorLimits: descriptorLimits(),
+  };
+}
+
+function versions(): Record<string, string> {
+  const v: Record<string, string> = { node: process.version, rabbitmq: rabbitVersion() };
+  for (const name of ['ws', 'socket.io', 'amqplib', 'tsx', 'bufferutil', 'utf-8-validate']) v[name] = packageVersion(name);
+  return v;
+}
+
+/** Replaces the block between `<!-- bench:MODE:begin -->` and `<!-- bench:MODE:end -->` in docs/BENCHMARKS.md. */
+function updateDoc(mode: string, markdown: string): boolean {
+  const doc = path.join(BENCH_DIR, '..', 'docs', 'BENCHMARKS.md');
+  if (!fs.existsSync(doc)) return false;
+  const text = fs.readFileSync(doc, 'utf8');
+  const begin = `<!-- bench:${mode}:begin -->`;
+  const end = `<!-- bench:${mode}:end -->`;
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) return false;
+  fs.writeFileSync(doc, text.slice(0, a + begin.length) + '\n' + markdown + '\n' + text.slice(b));
+  return true;
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const base = option('full') !== undefined ? FULL : option('tiny') !== undefined ? TINY : QUICK;
+  const measureOverride = Number(option('measure-ms'));
+  const fanoutOverride = option('fanout')?.split(',').map(Number).filter((n) => n > 0);
+  let sizes: Sizes = measureOverride > 0 ? { ...base, measureMs: measureOverride, latencyMeasureMs: measureOverride } : base;
+  if (fanoutOverride?.length) sizes = { ...sizes, fanoutClients: fanoutOverride };
+  const rateOverride = Number(option('rate'));
+  if (rateOverride > 0) sizes = { ...sizes, latencyPerSecond: rateOverride };
+  const only = option('only')?.split(',') as ScenarioName[] | undefined;
+  const wanted = option('systems')?.split(',') as SystemName[] | undefined;
+  const profile = option('profile') !== undefined;
+  const note = option('note');
+  const partial = only !== undefined || wanted !== undefined || base === TINY || profile || measureOverride > 0 || sizes !== base;
+  const command = `npm run bench --${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`.replace(/ --$/, '');
+  const log = (line: string) => process.stdout.write(`[${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
+
+  ensureBenchVhost();
+  const ehRoot = process.env['BENCH_EH_ROOT'] ?? 'this checkout';
+  const meta = { startedAt: started.toISOString(), mode: sizes.mode, command, note, ehRoot, machine: machine(), versions: versions(), vhost: BENCH_VHOST, sizes };
+  log(`mode ${base === TINY ? 'tiny' : sizes.mode}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+  const profileDir = path.join(BENCH_DIR, 'results', 'profiles');
+  const servers = new Map<string, RunningServer>();
+  const ctx: BenchContext = {
+    sizes,
+    systems: [],
+    serverFor: (s: SystemInfo) => servers.get(s.server)!,
+    rows: [],
+    log,
+    clientsPerFleet: Number(process.env['BENCH_CLIENTS_PER_FLEET'] ?? 5000),
+  };
+  const abort = () => {
+    killAllChildren();
+    process.exit(130);
+  };
+  process.on('SIGINT', abort);
+  process.on('SIGTERM', abort);
+  try {
+    const nodeFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    servers.set('ceiling', await startServer('ceiling', { accounts: 0, logName: 'ceiling' }));
+    servers.set('event-horizon', await startServer('event-horizon', { accounts: Math.max(sizes.routingClients, sizes.latencyClients), logName: 'event-horizon', nodeFlags }));
+    servers.set('plain-sio', await startServer('plain-sio', { accounts: 0, logName: 'plain-sio' }));
+    servers.set('broker', await startServer('broker', { accounts: 0, logName: 'broker' }));
+    servers.set('none', await startServer('none', { accounts: 0, logName: 'none' }));
+    const legacy = await hasLegacySocketIo(servers.get('event-horizon')!.base);
+    log(`Socket.IO 0.9 transport ${legacy ? 'found: included' : 'not found at /socket.io/1/: left out'}`);
+    ctx.systems = (Object.values(SYSTEMS) as SystemInfo[]).filter((s) => (legacy || s.name !== 'eh-sio09') && (!wanted || wanted.includes(s.name)));
+    for (const name of ['fanout', 'routing', 'latency', 'churn'] as const) {
+      if (!only || only.includes(name)) await SCENARIOS[name](ctx);
+    }
+    // Memory starts a fresh server per generation: the shared ones are stopped first to free the machine.
+    for (const server of servers.values()) await server.stop();
+    servers.clear();
+    if (!only || only.includes('memory')) await memory(ctx);
+  } finally {
+    for (const server of servers.values()) await server.stop();
+  }
+
+  const finished = { ...meta, finishedAt: new Date().toISOString(), loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100), rows: ctx.rows };
+  const stamp = started.toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const name = `${base === TINY ? 'tiny' : sizes.mode}${partial ? '-partial' : ''}`;
+  const dir = path.join(BENCH_DIR, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${name}-${stamp}.json`), JSON.stringify(finished, null, 2));
+  fs.writeFileSync(path.join(dir, `${name}-latest.json`), JSON.stringify(finished, null, 2));
+  const targets = checkTargets(ctx.rows);
+  const markdown = [
+    `Run ${meta.startedAt} (${Math.round((Date.now() - started.getTime()) / 1000)} s), \`${command}\`${note ? ` — ${note}` : ''}; load average at start ${(meta.machine['loadAverageAtStart'] as number[]).join(' ')}, at end ${finished.loadAverageAtEnd.join(' ')}.`,
+    renderTables(ctx.rows),
+    '#### Targets\n\n' + targets.map((t) => `- ${t}`).join('\n'),
+  ].join('\n\n');
+  fs.writeFileSync(path.join(dir, `${name}-latest.md`), markdown + '\n');
+  if (!partial && updateDoc(sizes.mode, markdown)) log(`docs/BENCHMARKS.md (${sizes.mode} section) updated`);
+  process.stdout.write('\n' + markdown + '\n');
+  log(`results in bench/results/${name}-${stamp}.json`);
+  process.exit(0);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench: ${err.stack ?? err.message}\n`);
+  killAllChildren();
+  process.exit(1);
+});

@@ -70,7 +70,9 @@ it.each([
   });
   page.on('pageerror', (err) => logged.push({ name: 'pageerror', data: err.message }));
   try {
-    await page.goto(pageOrigin);
+    // Not the load event: Chromium holds it while a JSONP long-poll <script> inserted before load is pending,
+    // and 0.9's jsonp-polling only defers its first poll until load in Firefox. The page runs from its inline script.
+    await page.goto(pageOrigin, { waitUntil: 'domcontentloaded' });
     await pollUntil('the page to hold the four seed bindings', () => seedSessionOf(identity.accountId), 10000);
     // As the page's subscribe replies do: wait until RabbitMQ routes to every binding.
     await Promise.all(SEED_BINDINGS.map((b) => server.app.hub.index.get(`${identity.accountId}/${b}`)!.ready));

@@ -21,7 +21,7 @@ import { installDispatcher, Route } from './http/upgrade-dispatcher';
 import { WebSocketTransport } from './transports/websocket/websocket-transport';
 import { SocketIoTransport } from './transports/socketio/socketio-transport';
 import { LegacySocketIoRoute } from './transports/legacy/legacy-route';
-import { Operations, socketIoRecoveryOptions } from './ops/operations';
+import { Operations, socketIoRecovery } from './ops/operations';
 import { createListener } from './ops/tls';
 import { Cluster } from './cluster/cluster';
 
@@ -91,12 +91,13 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       ],
     }),
   );
+  const sioRecovery = socketIoRecovery(config);
   const io = new SocketIoServer(httpServer, {
     allowEIO3: true,
     cors: { origin: true, credentials: true },
     // Above the message limit, so an oversized message gets an error reply rather than a cut connection.
     maxHttpBufferSize: Math.max(config.maxMessageBytes * 4, 1 << 20),
-    ...socketIoRecoveryOptions(config.recoveryWindowMs),
+    ...sioRecovery.options,
   });
   const websocket = new WebSocketTransport(hub, handler, logger, {
     pingIntervalMs: config.wsPingIntervalMs,
@@ -118,7 +119,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     countSession: (req) => security.admission.countSession(req),
   });
   hub.addTarget(legacy.fanout);
-  const ops = new Operations({ config, logger, hub, bus, handler, catalogue, io, httpServer, limits: security.counters });
+  const ops = new Operations({ config, logger, hub, bus, handler, catalogue, io, httpServer, limits: security.counters, socketIoRecovery: sioRecovery });
   cluster.attach(io, hub, [websocket, legacy.fanout]);
   ops.readiness.add(cluster.readinessCheck);
   const routes: Route[] = [legacy];

@@ -33,6 +33,7 @@ export interface Config {
   shutdownTimeoutMs: number;
   maxBufferedBytes: number;
   recoveryWindowMs: number;
+  recoveryMaxEvents: number;
   tlsCert?: string;
   tlsKey?: string;
   auth: 'static' | 'crossbar' | 'jwt';
@@ -75,6 +76,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'shutdownTimeoutMs', env: 'EH_SHUTDOWN_TIMEOUT_MS', schema: Joi.number().integer().min(100).default(10000), description: 'On SIGTERM/SIGINT: how long the graceful drain (stop accepting, flush, close clients with 1001, close RabbitMQ) may take before every socket left is cut and the process exits 0' },
   { key: 'maxBufferedBytes', env: 'EH_MAX_BUFFERED_BYTES', schema: Joi.number().integer().min(1024).default(1048576), description: 'Bytes one connection may have waiting to be sent; a client that falls further behind is closed (WebSocket code 4008) so it costs bounded memory' },
   { key: 'recoveryWindowMs', env: 'EH_RECOVERY_WINDOW_MS', schema: Joi.number().integer().min(0).default(120000), description: 'How long a dropped connection\'s subscriptions are kept so a reconnecting client gets the events it missed (Socket.IO v4 connection-state recovery, `resume` for raw WebSocket); 0 turns recovery off' },
+  { key: 'recoveryMaxEvents', env: 'EH_RECOVERY_MAX_EVENTS', schema: Joi.number().integer().min(100).default(10000), description: 'The most events kept for recovery, newest first, for raw WebSocket `resume` and for Socket.IO v4 (two packets an event): bounds the memory recovery takes at any event rate. A client that missed more resumes with `recovered: false`' },
   { key: 'tlsCert', env: 'EH_TLS_CERT', schema: Joi.string().when('tlsKey', { is: Joi.exist(), then: Joi.required() }), description: 'PEM certificate (chain) file: with `EH_TLS_KEY` the port speaks HTTPS/WSS only (KAZOO used 5556 for wss); usually TLS ends at HAProxy instead' },
   { key: 'tlsKey', env: 'EH_TLS_KEY', schema: Joi.string(), description: 'PEM private key file for `EH_TLS_CERT`' },
   { key: 'auth', env: 'EH_AUTH', schema: Joi.string().valid('static', 'crossbar', 'jwt').default('static'), description: 'Authentication driver: `static` (the tokens file), `crossbar` (ask KAZOO Crossbar, cached) or `jwt` (verify KAZOO JWTs with a public key); see docs/SECURITY.md' },

@@ -1,16 +1,19 @@
-// Owns the short history of events kept for missed-event recovery: batches in arrival order, numbered,
-// recorded only for rooms a parked connection holds, trimmed by age, need and a hard cap. No sockets.
+// Owns the short history of events kept for missed-event recovery: encoded envelopes in arrival order,
+// numbered, recorded only for rooms a parked connection holds, trimmed by age, need and a hard cap.
+// Keeps the envelopes' JSON alone, never the parsed event, so the cap bounds memory. No sockets.
 import type { FanoutBatch, FanoutTarget } from '../hub/fanout';
 
 interface Entry {
   seq: number;
   at: number;
-  batch: FanoutBatch;
+  /** Watched rooms this event reached, and each one's envelope JSON, side by side. */
+  rooms: string[];
+  envelopes: string[];
 }
 
 /**
  * A fan-out target that remembers events for the rooms it is told to watch.
- * @example const journal = new EventJournal(120000); hub.addTarget(journal); journal.watch(rooms); … journal.since(seq, rooms);
+ * @example const journal = new EventJournal(120000, 10000); hub.addTarget(journal); journal.watch(rooms); … journal.since(seq, rooms);
  */
 export class EventJournal implements FanoutTarget {
   readonly name = 'recovery-journal';
@@ -24,7 +27,7 @@ export class EventJournal implements FanoutTarget {
   /** The oldest seq a parked connection still needs (entries at or below it may go). */
   floor = () => this.seq;
 
-  constructor(private readonly windowMs: number, private readonly maxEntries = 100_000) {}
+  constructor(private readonly windowMs: number, private readonly maxEntries = 10_000) {}
 
   get size(): number {
     return this.entries.length - this.head;
@@ -47,16 +50,16 @@ export class EventJournal implements FanoutTarget {
 
   deliver(batch: FanoutBatch): void {
     if (this.watched.size === 0) return;
-    let wanted = false;
+    let rooms: string[] | undefined;
+    let envelopes: string[] | undefined;
     for (const hit of batch.hits) {
-      if (this.watched.has(hit.room.name)) {
-        wanted = true;
-        break;
-      }
+      if (!this.watched.has(hit.room.name)) continue;
+      (rooms ??= []).push(hit.room.name);
+      (envelopes ??= []).push(hit.envelopeJson);
     }
-    if (!wanted) return;
+    if (!rooms || !envelopes) return;
     const now = Date.now();
-    this.entries.push({ seq: ++this.seq, at: now, batch });
+    this.entries.push({ seq: ++this.seq, at: now, rooms, envelopes });
     this.trim(now);
   }
 
@@ -67,7 +70,7 @@ export class EventJournal implements FanoutTarget {
       const e = this.entries[i]!;
       if (e.seq <= afterSeq) continue;
       if (e.seq > upTo) break;
-      for (const hit of e.batch.hits) if (rooms.has(hit.room.name)) out.push(hit.envelopeJson);
+      for (let r = 0; r < e.rooms.length; r++) if (rooms.has(e.rooms[r]!)) out.push(e.envelopes[r]!);
     }
     return out;
   }

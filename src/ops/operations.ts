@@ -10,6 +10,7 @@ import type { Config } from '../config';
 import type { CommandHandler } from '../hub/command-handler';
 import type { Hub } from '../hub/hub';
 import type { RequestHandler } from '../http/json-io';
+import { BoundedRecovery, boundedRecoveryAdapter } from './bounded-recovery-adapter';
 import { drain, DrainStep, flushClientBuffers, trackSockets } from './drain';
 import { metricsRoute, ReadinessChecks } from './health';
 import { OpsMetrics } from './metrics';
@@ -27,6 +28,8 @@ export interface OperationsParts {
   httpServer: HttpServer;
   /** Abuse-limit counters (auth/limits-counters), exposed as `eh_limits_*_total`. */
   limits?: LimitsCounters;
+  /** Socket.IO's recovery buffer, exposed as gauges. */
+  socketIoRecovery?: SocketIoRecovery;
 }
 
 /** How the app closes its own parts during a drain. */
@@ -37,12 +40,24 @@ export interface ShutdownHooks {
   closeBackends(): Promise<void>;
 }
 
+/** Socket.IO's side of recovery: its server options, and the bounded packet buffer when recovery is on. */
+export interface SocketIoRecovery {
+  options: Partial<ServerOptions>;
+  buffer?: BoundedRecovery;
+}
+
 /**
- * Socket.IO options for connection-state recovery within `EH_RECOVERY_WINDOW_MS` (none when 0).
- * @example new Server(httpServer, { ...socketIoRecoveryOptions(config.recoveryWindowMs) })
+ * Socket.IO connection-state recovery within `EH_RECOVERY_WINDOW_MS` (none when 0), keeping at most
+ * `EH_RECOVERY_MAX_EVENTS` events (two packets each: the named event and `message`).
+ * @example const recovery = socketIoRecovery(config); new Server(httpServer, { ...recovery.options })
  */
-export function socketIoRecoveryOptions(windowMs: number): Partial<ServerOptions> {
-  return windowMs > 0 ? { connectionStateRecovery: { maxDisconnectionDuration: windowMs, skipMiddlewares: true } } : {};
+export function socketIoRecovery(config: Pick<Config, 'recoveryWindowMs' | 'recoveryMaxEvents'>): SocketIoRecovery {
+  if (config.recoveryWindowMs <= 0) return { options: {} };
+  const buffer = boundedRecoveryAdapter(config.recoveryMaxEvents * 2);
+  return {
+    options: { connectionStateRecovery: { maxDisconnectionDuration: config.recoveryWindowMs, skipMiddlewares: true }, adapter: buffer.adapter as unknown as ServerOptions['adapter'] },
+    buffer,
+  };
 }
 
 /**
@@ -69,12 +84,18 @@ export class Operations {
       catalogue,
       logger,
       windowMs: config.recoveryWindowMs,
+      maxEvents: config.recoveryMaxEvents,
       // The configured access control: the driver may have to ask (Crossbar's account tree).
       authorize: (identity, accountId, token) => handler.access.authorize(identity, accountId, token),
     });
     const recovery = this.recovery;
     new Gauge({ name: 'eh_recovery_parked_sessions', help: 'Dropped connections whose subscriptions are kept for missed-event recovery', registers: [this.metrics.registry], collect() { this.set(recovery.parkedCount); } });
     new Gauge({ name: 'eh_recovery_journal_events', help: 'Events kept for raw WebSocket resume', registers: [this.metrics.registry], collect() { this.set(recovery.journal.size); } });
+    const sioBuffer = parts.socketIoRecovery?.buffer;
+    if (sioBuffer) {
+      new Gauge({ name: 'eh_recovery_socketio_packets', help: 'Packets kept for Socket.IO v4 connection-state recovery', registers: [this.metrics.registry], collect() { this.set(sioBuffer.kept()); } });
+      new Gauge({ name: 'eh_recovery_socketio_evicted_packets', help: 'Packets dropped from the Socket.IO recovery buffer by EH_RECOVERY_MAX_EVENTS since start', registers: [this.metrics.registry], collect() { this.set(sioBuffer.evicted()); } });
+    }
     hub.parking = this.recovery;
     hub.addTarget(this.recovery.journal);
     hub.addTarget(this.metrics.fanoutObserver);

@@ -19,6 +19,8 @@ export interface RecoveryOptions {
   catalogue: BindingCatalogue;
   logger: Logger;
   windowMs: number;
+  /** The most events the journal keeps (`EH_RECOVERY_MAX_EVENTS`). */
+  maxEvents: number;
   /** Whether a token's identity may still see an account (KAZOO's rule, or the configured access control). */
   authorize(identity: Identity, accountId: string, token: string): Promise<string | undefined>;
 }
@@ -57,7 +59,7 @@ export class SessionRecovery {
 
   constructor(private readonly opts: RecoveryOptions) {
     this.enabled = opts.windowMs > 0;
-    this.journal = new EventJournal(opts.windowMs);
+    this.journal = new EventJournal(opts.windowMs, opts.maxEvents);
     this.journal.floor = () => {
       let min = this.journal.seq;
       for (const p of this.parked.values()) if (p.session.transport.generation === 'websocket' && p.closeSeq < min) min = p.closeSeq;

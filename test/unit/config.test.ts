@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, SETTINGS, configTable, flagName, loadConfig, PROJECT_ROOT } from '../../src/config';
+import { readBlock } from '../../scripts/lib/readme-block';
 
 describe('configuration', () => {
   it('has defaults that run on one machine', () => {
@@ -44,7 +45,6 @@ describe('configuration', () => {
   });
 
   it('documents every setting in the README table (npm run docs:config regenerates it)', () => {
-    const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
-    expect(readme).toContain(configTable());
+    expect(readBlock('config-table')).toBe(configTable());
   });
 });

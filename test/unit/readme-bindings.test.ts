@@ -1,15 +1,11 @@
 // The README's bindings table is the one generated from the families (run `npm run docs:bindings`).
-import fs from 'node:fs';
-import path from 'node:path';
 import { bindingsTable } from '../../src/bindings/catalogue-docs';
 import { DEFAULT_FAMILIES } from '../../src/bindings/catalogue';
-import { PROJECT_ROOT } from '../../src/config';
+import { readBlock } from '../../scripts/lib/readme-block';
 
 describe('README bindings table', () => {
   it('is the table generated from the catalogue', () => {
-    const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
-    const block = /<!-- bindings-table:start -->\n([\s\S]*?)\n<!-- bindings-table:end -->/.exec(readme);
-    expect(block?.[1]).toBe(bindingsTable());
+    expect(readBlock('bindings-table')).toBe(bindingsTable());
   });
 
   it('lists every spelling of every family', () => {

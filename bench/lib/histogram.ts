@@ -1,15 +1,34 @@
 // Owns latency accounting for the benchmark: a fixed-bucket histogram in microseconds that merges
 // across processes and yields percentiles. Knows nothing about sockets, servers or AMQP.
 
-/** Bucket width in microseconds; the last bucket collects everything above the range. */
-const BUCKET_US = 10;
-const BUCKETS = 50_000; // 0 … 500 ms
+/** Fine tier: 10 µs buckets from 0 to 500 ms, where every healthy latency lands. */
+const FINE_US = 10;
+const FINE_BUCKETS = 50_000;
+const FINE_LIMIT_US = FINE_US * FINE_BUCKETS;
+/** Coarse tier: 1 ms buckets from 500 ms to 30 s, so saturated runs show their real queueing delay. */
+const COARSE_US = 1000;
+const COARSE_BUCKETS = 29_500;
+/** The last bucket collects everything at or above 30 s (its percentile reads as the maximum seen). */
+const BUCKETS = FINE_BUCKETS + COARSE_BUCKETS + 1;
+const LAST = BUCKETS - 1;
 
-/** A histogram as it crosses process boundaries: sparse [bucket, count] pairs. */
+/** A histogram as it crosses process boundaries: sparse [bucket, count] pairs (same layout everywhere). */
 export type SparseHistogram = Array<[number, number]>;
 
+function bucketOf(us: number): number {
+  if (us <= 0) return 0;
+  if (us < FINE_LIMIT_US) return Math.floor(us / FINE_US);
+  return Math.min(LAST, FINE_BUCKETS + Math.floor((us - FINE_LIMIT_US) / COARSE_US));
+}
+
+/** The middle of a bucket in microseconds. */
+function middleOf(bucket: number): number {
+  if (bucket < FINE_BUCKETS) return (bucket + 0.5) * FINE_US;
+  return FINE_LIMIT_US + (bucket - FINE_BUCKETS + 0.5) * COARSE_US;
+}
+
 /**
- * Latency histogram with 10 µs resolution up to 500 ms.
+ * Latency histogram: 10 µs resolution up to 500 ms, 1 ms resolution up to 30 s, one overflow bucket.
  * @example const h = new LatencyHistogram(); h.record(1234); h.percentile(0.99) // ≈ 1.23 ms
  */
 export class LatencyHistogram {
@@ -18,8 +37,7 @@ export class LatencyHistogram {
   maxUs = 0;
 
   record(us: number): void {
-    const bucket = us <= 0 ? 0 : Math.min(BUCKETS - 1, Math.floor(us / BUCKET_US));
-    this.counts[bucket]!++;
+    this.counts[bucketOf(us)]!++;
     this.count++;
     if (us > this.maxUs) this.maxUs = us;
   }
@@ -38,7 +56,7 @@ export class LatencyHistogram {
 
   merge(sparse: SparseHistogram, maxUs = 0): void {
     for (const [bucket, n] of sparse) {
-      this.counts[bucket]! += n;
+      this.counts[Math.min(LAST, bucket)]! += n;
       this.count += n;
     }
     if (maxUs > this.maxUs) this.maxUs = maxUs;
@@ -49,9 +67,10 @@ export class LatencyHistogram {
     if (this.count === 0) return undefined;
     const rank = Math.ceil(q * this.count);
     let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
+    for (let i = 0; i < LAST; i++) {
       seen += this.counts[i]!;
-      if (seen >= rank) return ((i + 0.5) * BUCKET_US) / 1000;
+      // A bucket's middle can exceed the largest sample in it; never report more than was seen.
+      if (seen >= rank) return Math.min(middleOf(i), this.maxUs) / 1000;
     }
     return this.maxUs / 1000;
   }

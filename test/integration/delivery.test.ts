@@ -1,42 +1,27 @@
 // Subscribe → KAZOO publishes → the exact event arrives, through every client generation.
+import { useBridge } from '../helpers/bridge-fixture';
 import { GENERATIONS, connectClient, EnvelopeClient, SocketIoV4Client, SocketIoV2Client } from '../helpers/clients';
-import { KazooPublisher } from '../helpers/kazoo';
 import { newCallId } from '../helpers/ids';
-import { startTestServer, TestServer } from '../helpers/server';
 import { encodeKeyPart } from '../../src/bindings/key-encoding';
 import { publicPayload } from '../../src/protocol/payload';
 
-let server: TestServer;
-let kazoo: KazooPublisher;
-const open: EnvelopeClient[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  kazoo = await KazooPublisher.connect();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await kazoo.close();
-  await server.stop();
-});
+const bridge = useBridge();
 
 async function client(generation: (typeof GENERATIONS)[number]): Promise<EnvelopeClient> {
-  const c = await connectClient(generation, server.url);
-  open.push(c);
+  const c = await connectClient(generation, bridge.server.url);
+  bridge.track(c);
   return c;
 }
 
 describe.each(GENERATIONS)('%s client', (generation) => {
   it('receives a subscribed call event with the exact KAZOO 4.x envelope', async () => {
-    const { token, accountId } = server.addIdentity();
+    const { token, accountId } = bridge.server.addIdentity();
     const c = await client(generation);
     const reply = await c.subscribe(token, accountId, 'call.CHANNEL_CREATE.*');
     expect(reply).toMatchObject({ action: 'reply', status: 'success', data: { subscribed: ['call.CHANNEL_CREATE.*'] } });
 
     const callId = newCallId();
-    const payload = await kazoo.call('CHANNEL_CREATE', accountId, callId);
+    const payload = await bridge.kazoo.call('CHANNEL_CREATE', accountId, callId);
     const [event] = await c.waitEvents('CHANNEL_CREATE', (e) => e.data['call_id'] === callId);
     expect(event).toEqual({
       action: 'event',
@@ -53,15 +38,15 @@ describe.each(GENERATIONS)('%s client', (generation) => {
   });
 
   it('stops delivering after unsubscribe', async () => {
-    const { token, accountId } = server.addIdentity();
+    const { token, accountId } = bridge.server.addIdentity();
     const c = await client(generation);
     await c.subscribe(token, accountId, ['call.CHANNEL_CREATE.*', 'call.CHANNEL_DESTROY.*']);
     const reply = await c.unsubscribe(token, accountId, 'call.CHANNEL_CREATE.*');
     expect(reply.data).toEqual({ unsubscribed: ['call.CHANNEL_CREATE.*'], subscribed: ['call.CHANNEL_DESTROY.*'] });
 
     const callId = newCallId();
-    await kazoo.call('CHANNEL_CREATE', accountId, callId);
-    await kazoo.call('CHANNEL_DESTROY', accountId, callId);
+    await bridge.kazoo.call('CHANNEL_CREATE', accountId, callId);
+    await bridge.kazoo.call('CHANNEL_DESTROY', accountId, callId);
     // The destroy arrives after the create on the same queue: once it is here, the create never will be.
     await c.waitEvents('CHANNEL_DESTROY', (e) => e.data['call_id'] === callId);
     expect(c.events((e) => e.name === 'CHANNEL_CREATE')).toHaveLength(0);
@@ -73,20 +58,20 @@ describe('Socket.IO named events', () => {
     ['v4', (url: string) => SocketIoV4Client.connect(url)],
     ['v2 (EIO3)', (url: string) => SocketIoV2Client.connect(url)],
   ])('%s: legacy emit("subscribe") gets CHANNEL_CREATE with the raw KAZOO payload', async (_name, connect) => {
-    const { token, accountId } = server.addIdentity();
-    const c = await connect(server.url);
-    open.push(c);
+    const { token, accountId } = bridge.server.addIdentity();
+    const c = await connect(bridge.server.url);
+    bridge.track(c);
     c.emitLegacy('subscribe', { account_id: accountId, auth_token: token, binding: 'call.CHANNEL_CREATE.*' });
     await c.nextReply((r) => r.status === 'success');
     const callId = newCallId();
-    const payload = await kazoo.call('CHANNEL_CREATE', accountId, callId);
+    const payload = await bridge.kazoo.call('CHANNEL_CREATE', accountId, callId);
     const named = await c.waitNamed('CHANNEL_CREATE', (d) => (d as Record<string, unknown>)['Call-ID'] === callId);
     expect(named).toEqual(payload);
   });
 
   it('EIO3 clients really speak Engine.IO protocol 3', async () => {
-    const c = await SocketIoV2Client.connect(server.url);
-    open.push(c);
+    const c = await SocketIoV2Client.connect(bridge.server.url);
+    bridge.track(c);
     expect(c.engineProtocol).toBe(3);
   });
 });

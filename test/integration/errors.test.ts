@@ -1,25 +1,11 @@
 // Every bad input gets a clear error reply in KAZOO's shape, through every client generation, and the
 // connection stays usable afterwards (no crash, no closed socket, no lost subscription).
+import { useBridge } from '../helpers/bridge-fixture';
 import { GENERATIONS, connectClient, EnvelopeClient, SocketIoV4Client, WsClient } from '../helpers/clients';
-import { KazooPublisher } from '../helpers/kazoo';
 import { newAccountId, newCallId } from '../helpers/ids';
-import { startTestServer, TestServer, TestIdentity } from '../helpers/server';
+import type { TestIdentity } from '../helpers/server';
 
-let server: TestServer;
-let kazoo: KazooPublisher;
-const open: EnvelopeClient[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer({ maxBindingsPerConnection: 3, maxMessageBytes: 1024 });
-  kazoo = await KazooPublisher.connect();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await kazoo.close();
-  await server.stop();
-});
+const bridge = useBridge({ maxBindingsPerConnection: 3, maxMessageBytes: 1024 });
 
 type Case = [string, (id: TestIdentity) => Record<string, unknown>, string | RegExp];
 const cases: Case[] = [
@@ -44,9 +30,9 @@ describe.each(GENERATIONS)('%s client', (generation) => {
   let c: EnvelopeClient;
 
   beforeEach(async () => {
-    id = server.addIdentity();
-    c = await connectClient(generation, server.url);
-    open.push(c);
+    id = bridge.server.addIdentity();
+    c = await connectClient(generation, bridge.server.url);
+    bridge.track(c);
   });
 
   it.each(cases)('%s → error reply', async (_name, build, expected) => {
@@ -66,15 +52,15 @@ describe.each(GENERATIONS)('%s client', (generation) => {
     const after = await c.request({ action: 'ping', auth_token: id.token });
     expect(after.data).toEqual({ response: 'pong' });
     const callId = newCallId();
-    await kazoo.call('CHANNEL_CREATE', id.accountId, callId);
+    await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, callId);
     await c.waitEvents('the event after bad input', (e) => e.data['call_id'] === callId);
   });
 });
 
 describe('raw WebSocket specifics', () => {
   it('answers invalid JSON, a non-object and an oversized message with errors, without closing', async () => {
-    const c = await WsClient.connect(server.url.replace('http', 'ws') + '/');
-    open.push(c);
+    const c = await WsClient.connect(bridge.server.url.replace('http', 'ws') + '/');
+    bridge.track(c);
     c.send('{"action":');
     expect((await c.nextReply()).data.errors![0]).toMatch(/^invalid JSON: /);
     const before = c.inbox.items.length;
@@ -88,9 +74,9 @@ describe('raw WebSocket specifics', () => {
   });
 
   it('sends nothing for noop and a fresh 32-hex request_id when none was given', async () => {
-    const id = server.addIdentity();
-    const c = await WsClient.connect(server.url.replace('http', 'ws') + '/');
-    open.push(c);
+    const id = bridge.server.addIdentity();
+    const c = await WsClient.connect(bridge.server.url.replace('http', 'ws') + '/');
+    bridge.track(c);
     c.send({ action: 'noop' });
     c.send({ action: 'ping', auth_token: id.token });
     const reply = await c.nextReply();
@@ -102,9 +88,9 @@ describe('raw WebSocket specifics', () => {
 
 describe('Socket.IO legacy error events (KAZOO 3.x)', () => {
   it('emits auth_failure with the token as cause, and error for other failures', async () => {
-    const id = server.addIdentity();
-    const c = await SocketIoV4Client.connect(server.url);
-    open.push(c);
+    const id = bridge.server.addIdentity();
+    const c = await SocketIoV4Client.connect(bridge.server.url);
+    bridge.track(c);
     c.emitLegacy('subscribe', { account_id: id.accountId, auth_token: 'bad-token', binding: 'call.*.*' });
     expect(await c.waitNamed('auth_failure')).toEqual({ message: 'invalid auth token', cause: 'bad-token' });
     c.emitLegacy('subscribe', { account_id: id.accountId, auth_token: id.token, binding: 'weather.*' });
@@ -113,9 +99,9 @@ describe('Socket.IO legacy error events (KAZOO 3.x)', () => {
   });
 
   it('answers an acknowledgement callback with the reply', async () => {
-    const id = server.addIdentity();
-    const c = await SocketIoV4Client.connect(server.url);
-    open.push(c);
+    const id = bridge.server.addIdentity();
+    const c = await SocketIoV4Client.connect(bridge.server.url);
+    bridge.track(c);
     const reply = await new Promise((resolve) => c.socket.emit('subscribe', { account_id: id.accountId, auth_token: id.token, binding: 'call.CHANNEL_CREATE.*' }, resolve));
     expect(reply).toMatchObject({ action: 'reply', status: 'success', data: { subscribed: ['call.CHANNEL_CREATE.*'] } });
   });

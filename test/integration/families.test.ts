@@ -1,9 +1,9 @@
 // Every non-call family end to end: subscribe, KAZOO publishes on its exchange and key, the exact
 // envelope arrives, another account's subscriber never sees it, and bad bindings get KAZOO's texts.
+import { useBridge } from '../helpers/bridge-fixture';
 import { connectClient, EnvelopeClient, Generation, SocketIoV2Client, SocketIoV4Client } from '../helpers/clients';
-import { KazooPublisher } from '../helpers/kazoo';
 import { newAccountId } from '../helpers/ids';
-import { startTestServer, TestServer, TestIdentity } from '../helpers/server';
+import type { TestIdentity } from '../helpers/server';
 import { Client09 } from '../helpers/legacy-client';
 import { publicPayload } from '../../src/protocol/payload';
 import { encodeKeyPart } from '../../src/bindings/key-encoding';
@@ -13,38 +13,24 @@ import {
   KazooMessage, docChange, faxStatus, presenceDialog, presenceMwi, qubicleSession, registrationSuccess, voicemailNew,
 } from '../../src/simulator/kazoo-family-events';
 
-let server: TestServer;
-let kazoo: KazooPublisher;
-const open: EnvelopeClient[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  kazoo = await KazooPublisher.connect();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await kazoo.close();
-  await server.stop();
-});
+const bridge = useBridge();
 
 async function client(generation: Generation): Promise<EnvelopeClient> {
-  const c = await connectClient(generation, server.url);
-  open.push(c);
+  const c = await connectClient(generation, bridge.server.url);
+  bridge.track(c);
   return c;
 }
 
 /** An account with a token and its own SIP realm. */
 function identity(): TestIdentity & { realm: string } {
-  const id = server.addIdentity();
+  const id = bridge.server.addIdentity();
   const realm = `${id.accountId.slice(0, 8)}.sip.example.com`;
   realmDirectory.set(id.accountId, realm);
   return { ...id, realm };
 }
 
 async function publish(msg: KazooMessage): Promise<KazooMessage> {
-  await kazoo.publish(msg.exchange, msg.routingKey, msg.payload);
+  await bridge.kazoo.publish(msg.exchange, msg.routingKey, msg.payload);
   return msg;
 }
 
@@ -98,8 +84,8 @@ describe('Socket.IO named events of the new families', () => {
     ['v2 (EIO3)', (url: string) => SocketIoV2Client.connect(url)],
   ])('%s: fax.status carries the normalized payload, as KAZOO 3.x sent it', async (_n, connect) => {
     const alice = identity();
-    const c = await connect(server.url);
-    open.push(c);
+    const c = await connect(bridge.server.url);
+    bridge.track(c);
     c.emitLegacy('subscribe', { account_id: alice.accountId, auth_token: alice.token, binding: 'fax.status.*' });
     await c.nextReply((r) => r.status === 'success');
     const fax = await publish(faxStatus({ accountId: alice.accountId }));
@@ -108,7 +94,7 @@ describe('Socket.IO named events of the new families', () => {
 
   it('a KAZOO 3.x page (Socket.IO 0.9) gets fax.status with the normalized payload', async () => {
     const alice = identity();
-    const c = Client09.open(server.url, 'websocket');
+    const c = Client09.open(bridge.server.url, 'websocket');
     try {
       await c.connected;
       const [reply] = await c.emitWithAck('subscribe', { account_id: alice.accountId, auth_token: alice.token, binding: 'fax.status.*' });
@@ -122,8 +108,8 @@ describe('Socket.IO named events of the new families', () => {
 
   it('registration events are named by Event-Name with the raw payload', async () => {
     const alice = identity();
-    const c = await SocketIoV4Client.connect(server.url);
-    open.push(c);
+    const c = await SocketIoV4Client.connect(bridge.server.url);
+    bridge.track(c);
     await c.subscribe(alice.token, alice.accountId, 'registration.success');
     const reg = await publish(registrationSuccess({ accountId: alice.accountId, realm: alice.realm }));
     expect(await c.waitNamed('reg_success')).toEqual(reg.payload);
@@ -148,7 +134,7 @@ describe('validation', () => {
   });
 
   it('refuses realm-keyed bindings for an account whose realm is unknown, naming the setting', async () => {
-    const noRealm = server.addIdentity({ account_id: newAccountId() });
+    const noRealm = bridge.server.addIdentity({ account_id: newAccountId() });
     const c = await client('socketio-v4');
     const reply = await c.subscribe(noRealm.token, noRealm.accountId, 'presence.dialog.*');
     expect(reply.data.errors![0]).toBe(`presence bindings need the account's SIP realm, and none is known for account ${noRealm.accountId} (see EH_REALMS_FILE)`);

@@ -1,39 +1,24 @@
 // The memory bound of missed-event recovery (EH_RECOVERY_MAX_EVENTS): past the cap the oldest missed
 // events go, a resuming client learns it was not fully recovered, and Socket.IO's buffer stays capped.
+import { useBridge } from '../helpers/bridge-fixture';
 import { io as ioV4, Socket } from 'socket.io-client';
 import { WsClient } from '../helpers/clients';
-import { KazooPublisher } from '../helpers/kazoo';
 import { newCallId } from '../helpers/ids';
-import { startTestServer, TestServer } from '../helpers/server';
 import { pollUntil } from '../helpers/wait';
 
 const CAP = 100;
 const PUBLISHED = 160;
 
-let kazoo: KazooPublisher;
-let server: TestServer;
-const open: WsClient[] = [];
-
-beforeAll(async () => {
-  kazoo = await KazooPublisher.connect();
-  server = await startTestServer({ recoveryWindowMs: 30_000, recoveryMaxEvents: CAP });
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await kazoo.close();
-  await server.stop();
-});
+const bridge = useBridge({ recoveryWindowMs: 30_000, recoveryMaxEvents: CAP });
 
 async function ws(): Promise<WsClient> {
-  const c = await WsClient.connect(server.url.replace('http', 'ws') + '/');
-  open.push(c);
+  const c = await WsClient.connect(bridge.server.url.replace('http', 'ws') + '/');
+  bridge.track(c);
   return c;
 }
 
 async function gauge(name: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const text = await (await fetch(`${bridge.server.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   if (!line) throw new Error(`metric ${name} not exposed`);
   return Number(line.split(' ')[1]);
@@ -41,20 +26,20 @@ async function gauge(name: string): Promise<number> {
 
 /** Publishes PUBLISHED events numbered 1…N and waits until a live client of the same binding has them all. */
 async function publishAndWitness(accountId: string, callId: string, witness: WsClient): Promise<void> {
-  for (let seq = 1; seq <= PUBLISHED; seq++) await kazoo.call('CHANNEL_CREATE', accountId, callId, { Seq: seq });
+  for (let seq = 1; seq <= PUBLISHED; seq++) await bridge.kazoo.call('CHANNEL_CREATE', accountId, callId, { Seq: seq });
   await witness.waitEvents('every event at the live client', (e) => e.data['call_id'] === callId, PUBLISHED, 15_000);
 }
 
 it('a raw WebSocket client that missed more than the cap resumes with the newest events and recovered: false', async () => {
-  const id = server.addIdentity();
+  const id = bridge.server.addIdentity();
   const callId = newCallId();
   const witness = await ws();
   await witness.subscribe(id.token, id.accountId, 'call.CHANNEL_CREATE.*');
   const first = await ws();
   const token = (await first.subscribe(id.token, id.accountId, 'call.CHANNEL_CREATE.*')).data['resume_token'] as string;
-  const sessions = server.app.hub.sessions.size;
+  const sessions = bridge.server.app.hub.sessions.size;
   first.socket.terminate();
-  await pollUntil('the server to see the connection gone', () => (server.app.hub.sessions.size === sessions - 1 ? true : undefined));
+  await pollUntil('the server to see the connection gone', () => (bridge.server.app.hub.sessions.size === sessions - 1 ? true : undefined));
 
   await publishAndWitness(id.accountId, callId, witness);
   expect(await gauge('eh_recovery_journal_events')).toBeLessThanOrEqual(CAP);
@@ -73,24 +58,24 @@ it('a raw WebSocket client that missed more than the cap resumes with the newest
 });
 
 it('keeps Socket.IO recovery to the cap: a client that missed more is not recovered and starts afresh', async () => {
-  const id = server.addIdentity();
+  const id = bridge.server.addIdentity();
   const callId = newCallId();
   const witness = await ws();
   await witness.subscribe(id.token, id.accountId, 'call.CHANNEL_CREATE.*');
-  const socket: Socket = ioV4(server.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
+  const socket: Socket = ioV4(bridge.server.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
   try {
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     await socket.emitWithAck('subscribe', { account_id: id.accountId, auth_token: id.token, binding: 'call.CHANNEL_CREATE.*' });
     // One event first, so the client holds an offset.
-    await kazoo.call('CHANNEL_CREATE', id.accountId, callId, { Seq: 0 });
+    await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, callId, { Seq: 0 });
     await witness.waitEvents('the first event', (e) => e.data['call_id'] === callId);
     await pollUntil('the client to hold an offset', () => ((socket as unknown as { _lastOffset?: string })._lastOffset ? true : undefined));
 
     // Hold the client off while the events flow: it cannot reconnect before they are all published.
     socket.io.reconnection(false);
-    const sessions = server.app.hub.sessions.size;
+    const sessions = bridge.server.app.hub.sessions.size;
     socket.io.engine.close();
-    await pollUntil('the server to see the transport gone', () => (server.app.hub.sessions.size === sessions - 1 ? true : undefined));
+    await pollUntil('the server to see the transport gone', () => (bridge.server.app.hub.sessions.size === sessions - 1 ? true : undefined));
     await publishAndWitness(id.accountId, callId, witness);
     // Two packets an event (its name and `message`), trimmed in slices of a tenth above the cap.
     expect(await gauge('eh_recovery_socketio_packets')).toBeLessThanOrEqual(2 * CAP * 1.1);

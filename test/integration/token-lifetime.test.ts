@@ -1,54 +1,39 @@
 // Token lifetime with the static driver: removing a token from the file, or an account from a token's
 // descendants, ends exactly those subscriptions with an error saying so; a refreshed token keeps them.
+import { useBridge } from '../helpers/bridge-fixture';
 import fs from 'node:fs';
 import { connectClient, EnvelopeClient, Generation } from '../helpers/clients';
 import { newAccountId, newCallId } from '../helpers/ids';
-import { KazooPublisher } from '../helpers/kazoo';
-import { startTestServer, TestServer } from '../helpers/server';
 import { pollUntil } from '../helpers/wait';
 import { io as ioV4, Socket } from 'socket.io-client';
 
-let server: TestServer;
-let kazoo: KazooPublisher;
-const open: EnvelopeClient[] = [];
-
-beforeAll(async () => {
-  // Only reloads of the tokens file trigger re-validation here (no periodic round).
-  server = await startTestServer({ authRecheckSeconds: 0 });
-  kazoo = await KazooPublisher.connect();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await kazoo.close();
-  await server.stop();
-});
+// Only reloads of the tokens file trigger re-validation here (no periodic round).
+const bridge = useBridge({ authRecheckSeconds: 0 });
 
 async function client(generation: Generation = 'websocket'): Promise<EnvelopeClient> {
-  const c = await connectClient(generation, server.url);
-  open.push(c);
+  const c = await connectClient(generation, bridge.server.url);
+  bridge.track(c);
   return c;
 }
 
 /** Edits the tokens file the way an operator would; the bridge notices within a second. */
 function editTokens(edit: (tokens: Record<string, { account_id: string; descendants?: string[] }>) => void): void {
-  const file = JSON.parse(fs.readFileSync(server.tokensFile, 'utf8')) as { tokens: Record<string, { account_id: string; descendants?: string[] }> };
+  const file = JSON.parse(fs.readFileSync(bridge.server.tokensFile, 'utf8')) as { tokens: Record<string, { account_id: string; descendants?: string[] }> };
   edit(file.tokens);
-  fs.writeFileSync(server.tokensFile, JSON.stringify(file));
+  fs.writeFileSync(bridge.server.tokensFile, JSON.stringify(file));
 }
 
 async function provesSilence(c: EnvelopeClient, silentAccount: string, liveAccount: string): Promise<void> {
   const [lost, sentinel] = [newCallId(), newCallId()];
-  await kazoo.call('CHANNEL_CREATE', silentAccount, lost);
-  await kazoo.call('CHANNEL_CREATE', liveAccount, sentinel);
+  await bridge.kazoo.call('CHANNEL_CREATE', silentAccount, lost);
+  await bridge.kazoo.call('CHANNEL_CREATE', liveAccount, sentinel);
   await c.waitEvents('the sentinel', (e) => e.data['call_id'] === sentinel);
   expect(c.events((e) => e.data['call_id'] === lost)).toEqual([]);
 }
 
 it.each(['websocket', 'socketio-v4'] as const)('%s: a token removed from the file ends its subscriptions with an error; another token’s go on', async (generation) => {
-  const a = server.addIdentity();
-  const b = server.addIdentity();
+  const a = bridge.server.addIdentity();
+  const b = bridge.server.addIdentity();
   const c = await client(generation);
   expect((await c.subscribe(a.token, a.accountId, 'call.CHANNEL_CREATE.*')).status).toBe('success');
   expect((await c.subscribe(b.token, b.accountId, 'call.CHANNEL_CREATE.*')).status).toBe('success');
@@ -68,7 +53,7 @@ it.each(['websocket', 'socketio-v4'] as const)('%s: a token removed from the fil
 
 it('an account removed from a token’s descendants ends that account’s subscriptions, not the token’s own', async () => {
   const child = newAccountId();
-  const parent = server.addIdentity({ descendants: [child] });
+  const parent = bridge.server.addIdentity({ descendants: [child] });
   const c = await client();
   expect((await c.subscribe(parent.token, child, 'call.CHANNEL_CREATE.*')).status).toBe('success');
   expect((await c.subscribe(parent.token, parent.accountId, 'call.CHANNEL_CREATE.*')).status).toBe('success');
@@ -83,9 +68,9 @@ it('an account removed from a token’s descendants ends that account’s subscr
 
 it('a subscription refreshed with a newer token survives the old token’s removal', async () => {
   const account = newAccountId();
-  const oldToken = server.addIdentity({ account_id: account });
-  const newToken = server.addIdentity({ account_id: account });
-  const canary = server.addIdentity();
+  const oldToken = bridge.server.addIdentity({ account_id: account });
+  const newToken = bridge.server.addIdentity({ account_id: account });
+  const canary = bridge.server.addIdentity();
   const c = await client();
   const watcher = await client();
   expect((await c.subscribe(oldToken.token, account, 'call.CHANNEL_CREATE.*')).status).toBe('success');
@@ -100,36 +85,36 @@ it('a subscription refreshed with a newer token survives the old token’s remov
   // The canary's notice shows the re-validation round ran.
   await watcher.nextReply((r) => r.status === 'error', 5000);
   const callId = newCallId();
-  await kazoo.call('CHANNEL_CREATE', account, callId);
+  await bridge.kazoo.call('CHANNEL_CREATE', account, callId);
   await c.waitEvents('the event', (e) => e.data['call_id'] === callId);
   expect(c.envelopes().filter((e) => (e as { status?: string }).status === 'error')).toEqual([]);
 });
 
 describe('subscriptions carried over by missed-event recovery stay tied to their token', () => {
   it('Socket.IO v4: after a recovered reconnection, removing the token still ends the subscription with a notice', async () => {
-    const id = server.addIdentity();
-    const other = server.addIdentity();
-    const socket: Socket = ioV4(server.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
+    const id = bridge.server.addIdentity();
+    const other = bridge.server.addIdentity();
+    const socket: Socket = ioV4(bridge.server.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
     const seen: unknown[] = [];
     socket.onAny((name: string, payload: unknown) => seen.push({ name, payload }));
     try {
       await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
       expect(await socket.emitWithAck('subscribe', { account_id: id.accountId, auth_token: id.token, binding: 'call.CHANNEL_CREATE.*' })).toMatchObject({ status: 'success' });
-      const sessions = server.app.hub.sessions.size;
+      const sessions = bridge.server.app.hub.sessions.size;
       const reconnected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
       socket.io.engine.close();
-      await pollUntil('the server to see the transport gone', () => (server.app.hub.sessions.size === sessions - 1 ? true : undefined));
+      await pollUntil('the server to see the transport gone', () => (bridge.server.app.hub.sessions.size === sessions - 1 ? true : undefined));
       await reconnected;
       expect(socket.recovered).toBe(true);
-      await pollUntil('the subscription moved', () => ([...server.app.hub.sessions].some((s) => s.held.size === 1 && s.transport.generation === 'socketio') ? true : undefined));
+      await pollUntil('the subscription moved', () => ([...bridge.server.app.hub.sessions].some((s) => s.held.size === 1 && s.transport.generation === 'socketio') ? true : undefined));
       // A second account on the same socket, still valid, carries the sentinel.
       expect(await socket.emitWithAck('subscribe', { account_id: other.accountId, auth_token: other.token, binding: 'call.CHANNEL_CREATE.*' })).toMatchObject({ status: 'success' });
 
       editTokens((tokens) => delete tokens[id.token]);
       await pollUntil('the auth_failure', () => (seen.some((s) => (s as { name: string }).name === 'auth_failure') ? true : undefined), 5000);
       const [lost, sentinel] = [newCallId(), newCallId()];
-      await kazoo.call('CHANNEL_CREATE', id.accountId, lost);
-      await kazoo.call('CHANNEL_CREATE', other.accountId, sentinel);
+      await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, lost);
+      await bridge.kazoo.call('CHANNEL_CREATE', other.accountId, sentinel);
       const callIds = () => seen.filter((s) => (s as { name: string }).name === 'CHANNEL_CREATE').map((s) => (s as { payload: Record<string, unknown> }).payload['Call-ID']);
       await pollUntil('the sentinel', () => (callIds().includes(sentinel) ? true : undefined));
       expect(callIds()).not.toContain(lost);
@@ -140,13 +125,13 @@ describe('subscriptions carried over by missed-event recovery stay tied to their
 
   it('raw WebSocket resume: the resumed subscriptions end when the resuming token is removed', async () => {
     const account = newAccountId();
-    const first = server.addIdentity({ account_id: account });
-    const resumer = server.addIdentity({ account_id: account });
+    const first = bridge.server.addIdentity({ account_id: account });
+    const resumer = bridge.server.addIdentity({ account_id: account });
     const a = await client();
     const token = (await a.subscribe(first.token, account, 'call.CHANNEL_CREATE.*')).data['resume_token'] as string;
-    const sessions = server.app.hub.sessions.size;
+    const sessions = bridge.server.app.hub.sessions.size;
     (a as unknown as { socket: { terminate(): void } }).socket.terminate();
-    await pollUntil('the connection parked', () => (server.app.hub.sessions.size === sessions - 1 ? true : undefined));
+    await pollUntil('the connection parked', () => (bridge.server.app.hub.sessions.size === sessions - 1 ? true : undefined));
     const b = await client();
     expect((await b.request({ action: 'resume', auth_token: resumer.token, data: { resume_token: token } })).status).toBe('success');
 

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { io as ioV4, Socket as SocketV4 } from 'socket.io-client';
 import { Inbox, Received } from './inbox';
 import { waitUntil } from './wait';
+import type { EventEnvelope } from '../../src/protocol/event-envelope';
 
 // socket.io-client 2.x (EIO3) has no types of its own.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -27,14 +28,8 @@ export interface ReplyMessage {
   data: Record<string, unknown> & { errors?: string[]; subscribed?: string[]; unsubscribed?: string[] };
 }
 
-export interface EventMessage {
-  action: 'event';
-  subscribed_key: string;
-  subscription_key: string;
-  name?: string;
-  routing_key: string;
-  data: Record<string, unknown>;
-}
+/** The KAZOO 4.x `event` envelope as clients receive it. */
+export type EventMessage = EventEnvelope;
 
 export type Generation = 'websocket' | 'socketio-v4' | 'socketio-v2';
 

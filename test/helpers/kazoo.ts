@@ -4,6 +4,7 @@ import * as amqp from 'amqplib';
 import { callEvent, CallEventName } from '../../src/simulator/kazoo-events';
 import { encodeKeyPart } from '../../src/bindings/key-encoding';
 import { encodedAccountDb } from '../../src/bindings/families/object';
+import { publicPayload } from '../../src/protocol/payload';
 
 export const AMQP_URL = process.env['EH_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -59,4 +60,20 @@ export class KazooPublisher {
   async close(): Promise<void> {
     await this.connection.close();
   }
+}
+
+/**
+ * The KAZOO 4.x `event` envelope a client subscribed to `call.{name}.*` gets for a call event published above,
+ * spelled out field by field (the wire contract, not the server's own encoder).
+ * @example expect(event).toEqual(expectedCallEnvelope('CHANNEL_CREATE', accountId, callId, payload))
+ */
+export function expectedCallEnvelope(name: CallEventName, accountId: string, callId: string, payload: Record<string, unknown>): Record<string, unknown> {
+  return {
+    action: 'event',
+    subscribed_key: `call.${name}.*`,
+    subscription_key: `call.${accountId}.${name}.*`,
+    name,
+    routing_key: `call.${accountId}.${name}.${encodeKeyPart(callId)}`,
+    data: publicPayload(payload),
+  };
 }

@@ -1,9 +1,8 @@
 // Subscribe → KAZOO publishes → the exact event arrives, through every client generation.
 import { useBridge } from '../helpers/bridge-fixture';
+import { expectedCallEnvelope } from '../helpers/kazoo';
 import { GENERATIONS, connectClient, EnvelopeClient, SocketIoV4Client, SocketIoV2Client } from '../helpers/clients';
 import { newCallId } from '../helpers/ids';
-import { encodeKeyPart } from '../../src/bindings/key-encoding';
-import { publicPayload } from '../../src/protocol/payload';
 
 const bridge = useBridge();
 
@@ -23,14 +22,7 @@ describe.each(GENERATIONS)('%s client', (generation) => {
     const callId = newCallId();
     const payload = await bridge.kazoo.call('CHANNEL_CREATE', accountId, callId);
     const [event] = await c.waitEvents('CHANNEL_CREATE', (e) => e.data['call_id'] === callId);
-    expect(event).toEqual({
-      action: 'event',
-      subscribed_key: 'call.CHANNEL_CREATE.*',
-      subscription_key: `call.${accountId}.CHANNEL_CREATE.*`,
-      name: 'CHANNEL_CREATE',
-      routing_key: `call.${accountId}.CHANNEL_CREATE.${encodeKeyPart(callId)}`,
-      data: publicPayload(payload),
-    });
+    expect(event).toEqual(expectedCallEnvelope('CHANNEL_CREATE', accountId, callId, payload));
     expect(event!.data).not.toHaveProperty('node');
     expect(event!.data['custom_channel_vars']).toMatchObject({ account_id: accountId });
     // Key order is KAZOO's, byte for byte.

@@ -15,7 +15,7 @@ import { qubicleFamily } from '../../src/bindings/families/qubicle';
 import { notificationFamily } from '../../src/bindings/families/notification';
 import { appEventFamily } from '../../src/bindings/families/app-event';
 import { RealmDirectory } from '../../src/bindings/realm-directory';
-import type { SubscriptionPlan } from '../../src/bindings/family';
+import { planner } from '../helpers/catalogue-plans';
 
 const A = '4b8c6fec4b2597882c0390202d195419';
 const B = '0123456789abcdef0123456789abcdef';
@@ -26,16 +26,7 @@ const catalogue = new BindingCatalogue([
   callFamily, objectFamily, faxFamily, createPresenceFamily(realms), createRegistrationFamily(realms), qubicleFamily, notificationFamily, appEventFamily,
 ]);
 
-function plan(binding: string, account = A): SubscriptionPlan {
-  const r = catalogue.plan(binding, account);
-  if (!r.ok) throw new Error(r.error);
-  return r.plan;
-}
-function error(binding: string, account = A): string {
-  const r = catalogue.plan(binding, account);
-  if (r.ok) throw new Error(`expected ${binding} to be refused`);
-  return r.error;
-}
+const { plan, error } = planner(catalogue, A);
 /** Whether a delivery reaches a subscription: routed through the catalogue, matched as the hub does. */
 function reaches(binding: string, account: string, exchange: string, key: string, payload: Record<string, unknown> = {}): boolean {
   const trie = new TopicTrie<string>();

@@ -1,21 +1,12 @@
 import { BindingCatalogue, NO_SUBSCRIPTIONS } from '../../src/bindings/catalogue';
 import { CALL_EVENTS } from '../../src/bindings/families/call';
 import { accountOfDb, encodedAccountDb } from '../../src/bindings/families/object';
-import type { SubscriptionPlan } from '../../src/bindings/family';
+import { planner } from '../helpers/catalogue-plans';
 
 const A = '4b8c6fec4b2597882c0390202d195419';
 const catalogue = new BindingCatalogue();
 
-function plan(binding: string, account = A): SubscriptionPlan {
-  const r = catalogue.plan(binding, account);
-  if (!r.ok) throw new Error(r.error);
-  return r.plan;
-}
-function error(binding: string, account = A): string {
-  const r = catalogue.plan(binding, account);
-  if (r.ok) throw new Error(`expected ${binding} to be refused`);
-  return r.error;
-}
+const { plan, error } = planner(catalogue, A);
 
 describe('call bindings', () => {
   it('scopes one event to the account and binds KAZOO\'s callevt key', () => {

@@ -175,14 +175,29 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
   }
   const schema = Joi.object(Object.fromEntries(SETTINGS.map((s) => [s.key, s.schema])));
   const { value, error } = schema.validate(merged, { abortEarly: true, convert: true });
-  if (error) {
-    const key = String(error.details[0]?.path[0] ?? '');
-    const setting = SETTINGS.find((s) => s.key === key);
-    const where = origin[key] ?? setting?.env ?? key;
-    throw new ConfigError(`invalid setting ${where}: ${error.details[0]?.message.replace(/^"[^"]+" /, '')} (got ${JSON.stringify(merged[key])})`);
-  }
-  return value as Config;
+  const refuse = (key: string, message: string, got: unknown): never => {
+    const where = origin[key] ?? SETTINGS.find((s) => s.key === key)?.env ?? key;
+    throw new ConfigError(`invalid setting ${where}: ${message} (got ${JSON.stringify(got)})`);
+  };
+  if (error) refuse(String(error.details[0]?.path[0] ?? ''), error.details[0]?.message.replace(/^"[^"]+" /, '') ?? 'invalid', merged[String(error.details[0]?.path[0] ?? '')]);
+  const config = value as Config;
+  for (const check of CROSS_CHECKS) if (!check.holds(config)) refuse(check.key, check.message, config[check.key]);
+  return config;
 }
+
+/** Rules between settings, checked on the values after defaults (joi does not check its defaults). */
+const CROSS_CHECKS: Array<{ key: keyof Config; holds(c: Config): boolean; message: string }> = [
+  {
+    key: 'legacyHeartbeatIntervalMs',
+    holds: (c) => c.legacyHeartbeatIntervalMs < c.legacyHeartbeatTimeoutMs,
+    message: 'must be below EH_LEGACY_HEARTBEAT_TIMEOUT_MS, or every 0.9 websocket client times out between heartbeats',
+  },
+  {
+    key: 'legacyPollTimeoutMs',
+    holds: (c) => c.legacyPollTimeoutMs < c.legacyHeartbeatTimeoutMs,
+    message: 'must be below EH_LEGACY_HEARTBEAT_TIMEOUT_MS, or a 0.9 polling client is timed out while the server holds its poll',
+  },
+];
 
 /** The README's configuration table, generated from {@link SETTINGS}. */
 export function configTable(): string {

@@ -33,6 +33,8 @@ describe('configuration', () => {
     [['--bogus', '1'], {}, /^unknown option --bogus/],
     [['--port'], {}, /^--port needs a value$/],
     [['--config', '/nonexistent/x.json'], {}, /^config file \/nonexistent\/x.json: ENOENT/],
+    [[], { EH_LEGACY_HEARTBEAT_TIMEOUT_MS: '20000' }, /^invalid setting EH_LEGACY_HEARTBEAT_INTERVAL_MS: must be below EH_LEGACY_HEARTBEAT_TIMEOUT_MS/],
+    [['--legacy-poll-timeout-ms', '70000'], {}, /^invalid setting --legacy-poll-timeout-ms: must be below EH_LEGACY_HEARTBEAT_TIMEOUT_MS/],
   ])('refuses %j %j with a message naming the setting', (argv, env, message) => {
     expect(() => loadConfig(argv as string[], env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     expect(() => loadConfig(argv as string[], env as NodeJS.ProcessEnv)).toThrow(message);

@@ -10,6 +10,7 @@ import type { SecurityOptions } from '../auth/security';
 import type { FanoutTarget } from '../hub/fanout';
 import type { Hub } from '../hub/hub';
 import type { RequestHandler } from '../http/json-io';
+import { localViews } from '../http/websockets-api';
 import { adminApi, SocketView } from './admin-api';
 import { Broadcaster, BroadcastMessage, BroadcastResult } from './broadcast';
 import { NodeRegistry } from './node-registry';
@@ -23,6 +24,11 @@ export type ClusterConfig = Pick<
   Config,
   'redisUrl' | 'redisPrefix' | 'clusterHeartbeatMs' | 'adminToken' | 'ipLimitScope' | 'maxConnectionsPerIp' | 'authCacheTtl'
 >;
+
+/** The server-side event through which nodes ask each other for an account's connections. */
+const WEBSOCKETS_QUERY = 'eh:websockets';
+
+type ViewsAck = (views: Record<string, unknown>[]) => void;
 
 /** Where this node's Redis stands: not configured, connected, or away (serving locally). */
 export type RedisStatus = 'off' | 'up' | 'down';
@@ -120,6 +126,11 @@ export class Cluster {
       socket.data = { ...(socket.data as object), node: this.node };
     });
     if (!this.link) return;
+    // Another node's websockets API asks for this node's connections of an account.
+    io.on(WEBSOCKETS_QUERY, (accountId: unknown, socketId: unknown, ack: unknown) => {
+      if (typeof accountId !== 'string' || typeof ack !== 'function') return;
+      (ack as ViewsAck)(localViews(hub.sessions, accountId, typeof socketId === 'string' ? socketId : undefined, this.node));
+    });
     const { pub, sub } = this.link.adapterClients();
     io.adapter(createAdapter(pub, sub, { key: `${this.prefix}:socket.io`, requestsTimeout: 2000 }));
     this.broadcaster.enableCluster(() => this.link?.up === true);
@@ -185,6 +196,21 @@ export class Cluster {
       }
     }
     return { scope: 'local', sockets: view(await (room ? io.local.in(room) : io.local).fetchSockets()) };
+  }
+
+  /**
+   * The other nodes' connections of an account (one, with `socketId`), for the websockets API. A node that
+   * does not answer within the adapter's 2 s is left out (logged); none while Redis is off or away.
+   */
+  async peerWebsocketViews(accountId: string, socketId: string | undefined): Promise<Record<string, unknown>[]> {
+    const io = this.io;
+    if (!io || !this.link?.up) return [];
+    return new Promise((resolve) => {
+      io.serverSideEmit(WEBSOCKETS_QUERY, accountId, socketId ?? null, (err: Error | null, responses: unknown[] = []) => {
+        if (err) this.logger.warn({ err: err.message }, 'websockets API: a node did not answer; listing the others');
+        resolve(responses.filter(Array.isArray).flat() as Record<string, unknown>[]);
+      });
+    });
   }
 
   /** Leaves the cluster: removes this node's snapshot at once and closes Redis. */

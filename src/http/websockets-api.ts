@@ -1,5 +1,6 @@
 // Owns Crossbar's websockets API on the bridge's port, the shape Monster UI's SDK calls: the binding
-// catalogue, an account's live connections, one connection's bindings. This node's sessions only.
+// catalogue, an account's live connections, one connection's bindings: this node's sessions, plus the
+// other nodes' when a cluster is configured (asked through `peers`).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authenticator, Identity } from '../auth/authenticator';
 import { accountAccess } from '../auth/account-access';
@@ -13,6 +14,10 @@ export interface WebsocketsApiOptions {
   sessions: Iterable<Session>;
   authenticator: Authenticator;
   version: string;
+  /** This node's name, shown on each connection (`node`). */
+  node?: string;
+  /** The other nodes' views of an account's connections (cluster mode); none on a single node. */
+  peers?: (accountId: string, socketId: string | undefined) => Promise<Record<string, unknown>[]>;
 }
 
 /** Seconds between year 0 (KAZOO's Gregorian timestamps) and the Unix epoch. */
@@ -45,6 +50,20 @@ export function describeSession(session: Session, accountId: string): Record<str
   };
 }
 
+/**
+ * This node's connections holding bindings of `accountId` (one, when `socketId` is given), as Crossbar shows them.
+ * @example localViews(hub.sessions, accountId, undefined, cluster.node)
+ */
+export function localViews(sessions: Iterable<Session>, accountId: string, socketId: string | undefined, node?: string): Record<string, unknown>[] {
+  const views: Record<string, unknown>[] = [];
+  for (const session of sessions) {
+    if (socketId !== undefined && session.id !== socketId) continue;
+    const view = describeSession(session, accountId);
+    if (view) views.push(node === undefined ? view : { ...view, node });
+  }
+  return views;
+}
+
 function tokenOf(req: IncomingMessage, url: URL): string | undefined {
   const header = req.headers['x-auth-token'];
   if (typeof header === 'string' && header !== '') return header;
@@ -73,12 +92,7 @@ export function websocketsApi(opts: WebsocketsApiOptions): (req: IncomingMessage
     } catch {
       return { status: 503 };
     }
-    const views: Record<string, unknown>[] = [];
-    for (const session of opts.sessions) {
-      if (socketId !== undefined && session.id !== socketId) continue;
-      const view = describeSession(session, accountId);
-      if (view) views.push(view);
-    }
+    const views = [...localViews(opts.sessions, accountId, socketId, opts.node), ...((await opts.peers?.(accountId, socketId)) ?? [])];
     if (socketId === undefined) return { status: 200, data: views };
     // A connection that holds nothing of this account does not exist for it.
     return views[0] ? { status: 200, data: views[0] } : { status: 404, extra: { not_found: `websocket ${socketId} not found` } };

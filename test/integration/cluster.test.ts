@@ -37,6 +37,8 @@ let redis: PrivateRedis;
 let cluster: TestCluster;
 let kazoo: KazooPublisher;
 let identity: { token: string; accountId: string };
+/** An account with a token and no connections. */
+let stranger: { token: string; accountId: string };
 const probes: Probe[] = [];
 const extraClosers: Array<() => Promise<void> | void> = [];
 
@@ -119,6 +121,7 @@ beforeAll(async () => {
   redis = await PrivateRedis.start();
   cluster = TestCluster.prepare({ redisUrl: redis.url, prefix: `eh-test-${randomBytes(4).toString('hex')}`, adminToken: ADMIN });
   identity = cluster.addIdentity();
+  stranger = cluster.addIdentity();
   kazoo = await KazooPublisher.connect();
   const nodes = await cluster.startNodes(3);
   for (const node of nodes) {
@@ -159,6 +162,29 @@ it('lists the Socket.IO members of a room on every node through fetchSockets()',
   expect(json.data.scope).toBe('cluster');
   expect(json.data.count).toBe(6);
   expect(new Set(json.data.sockets.map((s) => s.node)).size).toBe(3);
+});
+
+it('lists an account\'s connections on every node through the websockets API of any node', async () => {
+  type View = { websocket_session_id: string; node: string; bindings: string[]; transport: string };
+  const list = async (node: NodeProcess, path: string) => {
+    const res = await fetch(`${node.url}${path}`, { headers: { 'X-Auth-Token': identity.token } });
+    return { status: res.status, body: (await res.json()) as { data: unknown } };
+  };
+  const { status, body } = await list(cluster.nodes[0]!, `/v2/accounts/${identity.accountId}/websockets`);
+  expect(status).toBe(200);
+  const views = body.data as View[];
+  expect(views).toHaveLength(12);
+  expect(new Set(views.map((v) => v.node)).size).toBe(3);
+  expect(views.every((v) => v.bindings.length === 1 && v.bindings[0] === BINDING)).toBe(true);
+  // One connection held by another node, asked for by its id on this one.
+  const remote = views.find((v) => v.node !== views[0]!.node && v.transport === 'websocket')!;
+  const one = await list(cluster.nodes[0]!, `/v2/accounts/${identity.accountId}/websockets/${remote.websocket_session_id}`);
+  expect(one.status).toBe(200);
+  expect(one.body.data).toEqual(expect.objectContaining({ websocket_session_id: remote.websocket_session_id, node: remote.node }));
+  // Another account sees none of them, on any node.
+  const none = await fetch(`${cluster.nodes[1]!.url}/v2/accounts/${stranger.accountId}/websockets`, { headers: { 'X-Auth-Token': stranger.token } });
+  expect(none.status).toBe(200);
+  expect(((await none.json()) as { data: unknown }).data).toEqual([]);
 });
 
 it('broadcasts from one node to the room members on every node, each once', async () => {

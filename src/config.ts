@@ -40,6 +40,8 @@ export interface Config {
   crossbarUrl?: string;
   crossbarTimeoutMs: number;
   jwtPublicKey?: string;
+  jwtIssuer?: string;
+  jwtAudience?: string;
   authCacheTtl: number;
   authRecheckSeconds: number;
   maxConnectionsPerIp: number;
@@ -83,6 +85,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'crossbarUrl', env: 'EH_CROSSBAR_URL', schema: Joi.string().uri({ scheme: ['http', 'https'] }).when('auth', { is: 'crossbar', then: Joi.required() }), description: 'Crossbar base URL with its version, as Monster UI is configured (`http://kazoo:8000/v2`); required with `EH_AUTH=crossbar`' },
   { key: 'crossbarTimeoutMs', env: 'EH_CROSSBAR_TIMEOUT_MS', schema: Joi.number().integer().min(50).default(5000), description: 'How long a Crossbar request may take before the command gets "authentication service unavailable"' },
   { key: 'jwtPublicKey', env: 'EH_JWT_PUBLIC_KEY', schema: Joi.string().when('auth', { is: 'jwt', then: Joi.required() }), description: 'PEM public key, PEM certificate or JWKS file verifying JWT auth tokens (re-read when it changes); required with `EH_AUTH=jwt`' },
+  { key: 'jwtIssuer', env: 'EH_JWT_ISSUER', schema: Joi.string(), description: 'With `EH_AUTH=jwt`: the `iss` claim every token must carry (unset: not checked, as KAZOO sets none by default)' },
+  { key: 'jwtAudience', env: 'EH_JWT_AUDIENCE', schema: Joi.string(), description: 'With `EH_AUTH=jwt`: an `aud` value every token must carry (unset: not checked)' },
   { key: 'authCacheTtl', env: 'EH_AUTH_CACHE_TTL', schema: Joi.number().min(0).default(60), description: 'Seconds a Crossbar answer is trusted (refusals at most 5 s); 0 asks every time' },
   { key: 'authRecheckSeconds', env: 'EH_AUTH_RECHECK_SECONDS', schema: Joi.number().min(0).default(60), description: 'Seconds between re-validations of every token holding subscriptions (JWTs are also re-checked at `exp`, static tokens on reload); 0: only those' },
   { key: 'maxConnectionsPerIp', env: 'EH_MAX_CONNECTIONS_PER_IP', schema: Joi.number().integer().min(0).default(0), description: 'Open connections one client IP may hold (HTTP 429 beyond); 0 means no cap, as in KAZOO' },

@@ -74,15 +74,21 @@ function identityOf(claims: JWTPayload): Identity | undefined {
   return identity;
 }
 
+/** Claims a token must carry besides a valid signature and `exp` (unset: not checked). */
+export interface JwtClaimRules {
+  issuer?: string;
+  audience?: string;
+}
+
 /**
  * Verifies JWT auth tokens; the key file is re-read when it changes (key rotation) and on SIGHUP.
- * @example new JwtAuthenticator("/etc/kazoo/public.pem")
+ * @example new JwtAuthenticator("/etc/kazoo/public.pem", logError, { issuer: "kazoo" })
  */
 export class JwtAuthenticator implements Authenticator {
   private verifier: Verifier;
   private readonly listener: () => void;
 
-  constructor(private readonly path: string, onReloadError: (err: Error) => void = () => undefined) {
+  constructor(private readonly path: string, onReloadError: (err: Error) => void = () => undefined, private readonly rules: JwtClaimRules = {}) {
     this.verifier = readVerifier(path);
     this.listener = () => {
       try {
@@ -103,7 +109,7 @@ export class JwtAuthenticator implements Authenticator {
     const rejected = (reason: 'expired' | 'invalid'): AuthResult => ({ ok: false, error: ErrorText.tokenRejected(token), reason });
     try {
       const { key, algorithms } = this.verifier;
-      const options = { algorithms, requiredClaims: ['exp'] };
+      const options = { algorithms, requiredClaims: ['exp'], ...(this.rules.issuer !== undefined ? { issuer: this.rules.issuer } : {}), ...(this.rules.audience !== undefined ? { audience: this.rules.audience } : {}) };
       const { payload } =
         typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
       const identity = identityOf(payload);

@@ -26,7 +26,10 @@ export function createAuthenticator(config: Config, logger: Logger, onReload: ()
     case 'crossbar':
       return new CrossbarAuthenticator({ baseUrl: config.crossbarUrl!, cacheTtlMs: config.authCacheTtl * 1000, timeoutMs: config.crossbarTimeoutMs });
     case 'jwt':
-      return new JwtAuthenticator(config.jwtPublicKey!, (err) => logger.error({ err: err.message }, 'JWT key reload failed; keeping the previous key'));
+      return new JwtAuthenticator(config.jwtPublicKey!, (err) => logger.error({ err: err.message }, 'JWT key reload failed; keeping the previous key'), {
+        ...(config.jwtIssuer !== undefined ? { issuer: config.jwtIssuer } : {}),
+        ...(config.jwtAudience !== undefined ? { audience: config.jwtAudience } : {}),
+      });
     case 'static':
       return new StaticTokenAuthenticator(
         config.tokensFile,

@@ -81,3 +81,25 @@ describe.each([
     expect(server.app.security.counters.subscriptionsRevoked).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('jwt driver with EH_JWT_ISSUER and EH_JWT_AUDIENCE', () => {
+  let kit: JwtKit;
+  let server: TestServer;
+  beforeAll(async () => {
+    kit = await jwtKit('RS256', 'pem');
+    server = await startTestServer({ auth: 'jwt', jwtPublicKey: kit.keyFile, jwtIssuer: 'kazoo.example.com', jwtAudience: 'event-horizon', maxAuthFailuresPerIp: 0 });
+  });
+  afterAll(() => server.stop());
+
+  it('accepts a token with both claims and refuses one whose issuer or audience is missing or wrong', async () => {
+    const account = newAccountId();
+    const c = await connectClient('websocket', server.url);
+    open.push(c);
+    const good = await kit.sign({ account_id: account, iss: 'kazoo.example.com', aud: ['crossbar', 'event-horizon'] });
+    expect((await c.subscribe(good, account, 'call.CHANNEL_CREATE.*')).status).toBe('success');
+    for (const claims of [{}, { iss: 'evil.example.com', aud: 'event-horizon' }, { iss: 'kazoo.example.com' }, { iss: 'kazoo.example.com', aud: 'crossbar' }]) {
+      const token = await kit.sign({ account_id: account, ...claims });
+      expect({ claims, reply: await c.subscribe(token, account, 'call.CHANNEL_DESTROY.*') }).toMatchObject({ claims, reply: { status: 'error', data: { errors: [`failed to authenticate token ${token}`] } } });
+    }
+  });
+});

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BENCH_VHOST, descriptorLimits, ensureBenchVhost, rabbitVersion } from './lib/broker';
 import { BENCH_DIR, killAllChildren } from './lib/processes';
+import { settle } from './lib/settle';
 import { checkTargets, renderTables } from './lib/report';
 import { RunningServer, SYSTEMS, SystemInfo, SystemName, hasLegacySocketIo, startServer } from './lib/systems';
 import { BenchContext, FULL, QUICK, Sizes } from './scenarios/context';
@@ -16,7 +17,7 @@ const SCENARIOS = { fanout, routing, latency, churn, memory } as const;
 type ScenarioName = keyof typeof SCENARIOS;
 
 /** Tiny sizes for developing the harness on a shared machine (`--tiny`). */
-const TINY: Sizes = { ...QUICK, fanoutClients: [50, 100], routingClients: 200, latencyClients: 100, latencyPerSecond: 1000, memoryConnections: [200], measureMs: 2000, latencyMeasureMs: 2000, churnMs: 2000, churnConcurrency: 4, stompMaxClients: 100 };
+const TINY: Sizes = { ...QUICK, fanoutClients: [50, 100], routingClients: 200, latencyClients: 100, latencyRates: [1000], memoryConnections: [200], measureMs: 2000, latencyMeasureMs: 2000, churnMs: 2000, churnConcurrency: 4, stompMaxClients: 100 };
 
 function option(name: string): string | undefined {
   const arg = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -70,8 +71,10 @@ async function main(): Promise<void> {
   const fanoutOverride = option('fanout')?.split(',').map(Number).filter((n) => n > 0);
   let sizes: Sizes = measureOverride > 0 ? { ...base, measureMs: measureOverride, latencyMeasureMs: measureOverride } : base;
   if (fanoutOverride?.length) sizes = { ...sizes, fanoutClients: fanoutOverride };
+  const windowOverride = Number(option('window'));
+  if (windowOverride > 0) sizes = { ...sizes, routingWindow: windowOverride };
   const rateOverride = Number(option('rate'));
-  if (rateOverride > 0) sizes = { ...sizes, latencyPerSecond: rateOverride };
+  if (rateOverride > 0) sizes = { ...sizes, latencyRates: [rateOverride] };
   const only = option('only')?.split(',') as ScenarioName[] | undefined;
   const wanted = option('systems')?.split(',') as SystemName[] | undefined;
   const profile = option('profile') !== undefined;
@@ -94,6 +97,11 @@ async function main(): Promise<void> {
     rows: [],
     log,
     clientsPerFleet: Number(process.env['BENCH_CLIENTS_PER_FLEET'] ?? 5000),
+    async settle() {
+      const pids = [...servers.values()].map((s) => s.pid).filter((pid): pid is number => pid !== undefined);
+      const { waitedMs, quiet } = await settle({ pids, quietPct: 15, maxMs: 20_000 });
+      if (waitedMs > 1000 || !quiet) log(`  (waited ${(waitedMs / 1000).toFixed(1)} s for the servers and the broker to go idle${quiet ? '' : '; still busy'})`);
+    },
   };
   const abort = () => {
     killAllChildren();

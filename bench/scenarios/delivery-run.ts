@@ -2,7 +2,7 @@
 // (windowed or at a fixed rate), measure after a warm-up, and sum deliveries, latency and server CPU.
 // Knows nothing about which scenario asked; fan-out, routing and latency all use it.
 import type { ChildProcess } from 'node:child_process';
-import { AMQP_URL, BENCH_VHOST } from '../lib/broker';
+import { AMQP_URL, BENCH_VHOST, brokerPid } from '../lib/broker';
 import { LatencyHistogram } from '../lib/histogram';
 import type { FleetCommand, FleetReport, PublisherCommand, PublisherReport, PublishTarget } from '../lib/messages';
 import { cpuMillis, forkTs, nextMessage, sleep, stopChild } from '../lib/processes';
@@ -41,6 +41,25 @@ export interface DeliveryResult {
   published: number;
   stalledEvents: number;
   [fact: string]: unknown;
+}
+
+/**
+ * Starts CPU accounting of the processes around the server: the publisher, the client fleets (summed)
+ * and the broker (unless it is the server). The returned function gives each one's % of one core.
+ */
+function cpuOfOthers(publisher: ChildProcess, fleets: ChildProcess[], serverPid: number | undefined): (wallMs: number) => Record<string, number> {
+  const broker = brokerPid();
+  const read = (pid: number | undefined) => {
+    try {
+      return pid ? cpuMillis(pid) : 0;
+    } catch {
+      return 0; // the process is gone
+    }
+  };
+  const groups = { publisherCpuPct: [publisher.pid], fleetCpuPct: fleets.map((f) => f.pid), brokerCpuPct: broker === serverPid ? [] : [broker] };
+  const sum = (pids: Array<number | undefined>) => pids.reduce((n: number, pid) => n + read(pid), 0);
+  const start = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, sum(pids)]));
+  return (wallMs) => Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, Math.round(((sum(pids) - start[k]!) * 100) / wallMs)]));
 }
 
 const send = (child: ChildProcess, cmd: FleetCommand | PublisherCommand) => child.send(cmd);
@@ -92,13 +111,14 @@ export async function deliveryRun(o: DeliveryRunOptions): Promise<DeliveryResult
         : { type: 'start', amqpUrl: AMQP_URL, targets: o.targets, mode: 'rate', perSecond: o.pace.perSecond, durationMs, maxEvents: 50_000_000 };
     const finished = nextMessage<Extract<PublisherReport, { type: 'finished' }>>(publisher, 'finished', durationMs + 30_000);
     const connectedMsg = nextMessage(publisher, 'connected', 20_000);
-    const track = o.pace.mode === 'window' && !isHop;
+    const track = o.pace.mode === 'window';
     for (const fleet of fleets) send(fleet, { type: 'measure', trackSeq: track, completeAt }); // warm-up: completion only
     send(publisher, start);
     await connectedMsg;
     await sleep(o.warmupMs);
     const pid = o.server.pid;
     const cpu0 = pid ? cpuMillis(pid) : 0;
+    const others = cpuOfOthers(publisher, fleets, pid);
     const t0 = Date.now();
     for (const fleet of fleets) send(fleet, { type: 'measure', trackSeq: track, completeAt });
     await sleep(o.measureMs);
@@ -106,6 +126,7 @@ export async function deliveryRun(o: DeliveryRunOptions): Promise<DeliveryResult
     for (const fleet of fleets) send(fleet, { type: 'report' });
     const cpuMs = pid ? cpuMillis(pid) - cpu0 : undefined;
     const wallMs = Date.now() - t0;
+    const otherCpuPct = others(wallMs);
     const reports = await Promise.all(stats);
     send(publisher, { type: 'stop' });
     const pub = await finished;
@@ -127,6 +148,7 @@ export async function deliveryRun(o: DeliveryRunOptions): Promise<DeliveryResult
       latencyMs: histogram.summary(),
       published: pub.published,
       stalledEvents: pub.stalled,
+      ...otherCpuPct,
       ...facts,
     };
     if (firstError) result.firstError = firstError;

@@ -76,6 +76,7 @@ export async function churn(ctx: BenchContext): Promise<void> {
   const rows: ResultRow[] = [];
   const spec = oneBinding(1).specs[0]!;
   for (const system of ctx.systems.filter((s) => s.name !== 'broker-hop')) {
+    await ctx.settle();
     ctx.log(`churn: ${system.label}`);
     const fleet = forkTs('lib/client-fleet.ts', [], { logName: 'churn-fleet' });
     try {

@@ -111,9 +111,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', abort);
   try {
     const nodeFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    servers.set('ceiling', await startServer('ceiling', { accounts: 0, logName: 'ceiling' }));
-    servers.set('event-horizon', await startServer('event-horizon', { accounts: Math.max(sizes.routingClients, sizes.latencyClients), logName: 'event-horizon', nodeFlags }));
-    servers.set('plain-sio', await startServer('plain-sio', { accounts: 0, logName: 'plain-sio' }));
+    const [ceiling, eventHorizon, plainSio] = await Promise.all([
+      startServer('ceiling', { accounts: 0, logName: 'ceiling' }),
+      startServer('event-horizon', { accounts: Math.max(sizes.routingClients, sizes.latencyClients), logName: 'event-horizon', nodeFlags }),
+      startServer('plain-sio', { accounts: 0, logName: 'plain-sio' }),
+    ]);
+    servers.set('ceiling', ceiling);
+    servers.set('event-horizon', eventHorizon);
+    servers.set('plain-sio', plainSio);
     servers.set('broker', await startServer('broker', { accounts: 0, logName: 'broker' }));
     servers.set('none', await startServer('none', { accounts: 0, logName: 'none' }));
     const legacy = await hasLegacySocketIo(servers.get('event-horizon')!.base);

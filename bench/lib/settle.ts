@@ -12,7 +12,7 @@ export interface SettleOptions {
   maxMs: number;
 }
 
-const SAMPLE_MS = 250;
+const SAMPLE_MS = 150;
 
 function cpuOf(pids: number[]): number[] {
   return pids.map((pid) => {

@@ -11,6 +11,8 @@ export interface Sizes {
   latencyClients: number;
   /** Steady total rates of the latency scenario, each a variant: the 10,000/s and LATENCY_STEADY_RATE. */
   latencyRates: number[];
+  /** Whether every system runs at 10,000/s too, or only the broker hop, the ceiling and Event Horizon's targets. */
+  everySystemAt10k: boolean;
   memoryConnections: number[];
   warmupMs: number;
   measureMs: number;
@@ -31,15 +33,16 @@ export const LATENCY_STEADY_RATE = 3000;
 export const QUICK: Sizes = {
   mode: 'quick',
   fanoutClients: [500],
-  routingClients: 2000,
+  routingClients: 1000,
   routingWindow: 256,
   latencyClients: 1000,
   latencyRates: [10_000, LATENCY_STEADY_RATE],
+  everySystemAt10k: false,
   memoryConnections: [2000],
-  warmupMs: 500,
-  measureMs: 1500,
-  latencyMeasureMs: 1500,
-  churnMs: 1500,
+  warmupMs: 300,
+  measureMs: 1000,
+  latencyMeasureMs: 1000,
+  churnMs: 1000,
   churnConcurrency: 16,
   stompMaxClients: 500,
 };
@@ -51,6 +54,7 @@ export const FULL: Sizes = {
   routingWindow: 256,
   latencyClients: 1000,
   latencyRates: [10_000, LATENCY_STEADY_RATE],
+  everySystemAt10k: true,
   memoryConnections: [10_000, 19_000],
   warmupMs: 2000,
   measureMs: 10_000,

@@ -38,13 +38,17 @@ function query(url: string): URLSearchParams {
   return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
 }
 
-/** A request that starts a new Socket.IO session: an Engine.IO handshake, or the 0.9 `GET /socket.io/1/`. */
+/**
+ * A request that starts a new Socket.IO session: an Engine.IO handshake, or the 0.9 `GET /socket.io/1/`.
+ * Engine.IO's own rule decides: its query keeps the last `sid`, an empty one starts a session, and a
+ * missing `EIO` is revision 3. Anything looser would let a new session past the gate.
+ */
 function isSocketIoHandshake(url: string): boolean {
   const path = url.split('?')[0]!;
   if (/^\/socket\.io\/1\/?$/.test(path)) return true;
   if (!path.startsWith('/socket.io/') || path.startsWith('/socket.io/1/')) return false;
-  const q = query(url);
-  return q.has('EIO') && !q.has('sid');
+  const sids = query(url).getAll('sid');
+  return !sids[sids.length - 1];
 }
 
 /**

@@ -176,6 +176,14 @@ describe('limits', () => {
     expect(allowed.status).toBe(200);
     expect(counters().originsRefused).toBeGreaterThanOrEqual(2);
   });
+
+  it('origin policy: a handshake Engine.IO accepts without EIO or with an empty sid is refused too', async () => {
+    // Engine.IO starts a session for any request whose last `sid` is empty, and takes a missing EIO as revision 3.
+    for (const query of ['transport=polling', 'EIO=4&transport=polling&sid=', 'EIO=3&transport=polling&sid=x&sid=']) {
+      const res = await fetch(`${server.url}/socket.io/?${query}`, { headers: { Origin: 'https://evil.example.com', 'X-Forwarded-For': freshIp() } });
+      expect({ query, status: res.status }).toEqual({ query, status: 403 });
+    }
+  });
 });
 
 describe('connections per IP for Socket.IO 0.9 sessions', () => {

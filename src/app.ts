@@ -71,7 +71,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const hub = new Hub({ catalogue, bus, logger, bindTimeoutMs: config.amqpBindTimeoutMs, maxBindingsPerConnection: config.maxBindingsPerConnection, limits: security.counters });
   const handler = new CommandHandler(hub, authenticator, catalogue, logger);
   handler.access = security.access;
-  security.attachHub(hub);
+  const tokenLifetime = security.attachHub(hub);
   handler.actions = new ChannelActions({ publisher: bus, authenticator, crossbarUrl: config.crossbarUrl, version: VERSION });
   if (config.realmsFile) realmDirectory.loadFile(config.realmsFile);
 
@@ -119,7 +119,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     countSession: (req) => security.admission.countSession(req),
   });
   hub.addTarget(legacy.fanout);
-  const ops = new Operations({ config, logger, hub, bus, handler, catalogue, io, httpServer, limits: security.counters, socketIoRecovery: sioRecovery });
+  const ops = new Operations({ config, logger, hub, bus, handler, catalogue, io, httpServer, limits: security.counters, socketIoRecovery: sioRecovery, tokenLifetime });
   cluster.attach(io, hub, [websocket, legacy.fanout]);
   ops.readiness.add(cluster.readinessCheck);
   const routes: Route[] = [legacy];

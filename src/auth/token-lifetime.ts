@@ -82,6 +82,18 @@ export class TokenLifetime {
     this.expiryTimers.set(token, timer);
   }
 
+  /**
+   * Re-validates at once the tokens a recovered connection took over (Socket.IO connection-state
+   * recovery): while it was away no round saw its subscriptions, so its token may have expired or been
+   * revoked meanwhile, and no later timer would notice.
+   * @example recovery.onRecovered = (session) => void lifetime.recovered(session);
+   */
+  readonly recovered = (connection: object): Promise<void> => {
+    const grants = this.adopt(connection as Session);
+    if (!grants || grants.size === 0) return Promise.resolve();
+    return this.recheck(new Set([...grants.values()].map((g) => g.token)));
+  };
+
   /** Re-validates every token that holds subscriptions; resolves when done. Runs never overlap. */
   recheckAll(): Promise<void> {
     return this.recheck();

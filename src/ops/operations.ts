@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Server as SocketIoServer, ServerOptions } from 'socket.io';
 import { Gauge } from 'prom-client';
 import { LimitsCounters, registerLimitsMetrics } from '../auth/limits-counters';
+import type { TokenLifetime } from '../auth/token-lifetime';
 import type { BindingCatalogue } from '../bindings/catalogue';
 import type { Config } from '../config';
 import type { CommandHandler } from '../hub/command-handler';
@@ -30,6 +31,8 @@ export interface OperationsParts {
   limits?: LimitsCounters;
   /** Socket.IO's recovery buffer, exposed as gauges. */
   socketIoRecovery?: SocketIoRecovery;
+  /** Token lifetime, told when recovered connections take over subscriptions and their tokens. */
+  tokenLifetime?: Pick<TokenLifetime, 'recovered'>;
 }
 
 /** How the app closes its own parts during a drain. */
@@ -87,6 +90,9 @@ export class Operations {
       maxEvents: config.recoveryMaxEvents,
       // The configured access control: the driver may have to ask (Crossbar's account tree).
       authorize: (identity, accountId, token) => handler.access.authorize(identity, accountId, token),
+      onRecovered: (session) => {
+        parts.tokenLifetime?.recovered(session).catch((err: Error) => logger.error({ err }, 'token re-validation after recovery failed'));
+      },
     });
     const recovery = this.recovery;
     new Gauge({ name: 'eh_recovery_parked_sessions', help: 'Dropped connections whose subscriptions are kept for missed-event recovery', registers: [this.metrics.registry], collect() { this.set(recovery.parkedCount); } });

@@ -23,6 +23,8 @@ export interface RecoveryOptions {
   maxEvents: number;
   /** Whether a token's identity may still see an account (KAZOO's rule, or the configured access control). */
   authorize(identity: Identity, accountId: string, token: string): Promise<string | undefined>;
+  /** Told when a Socket.IO connection took over parked subscriptions (their tokens need checking now). */
+  onRecovered?: (session: Session) => void;
 }
 
 interface Parked {
@@ -158,6 +160,7 @@ export class SessionRecovery {
     if (!parked || !session) return;
     const failed = await this.moveSubscriptions(parked, session);
     this.end(parked.key);
+    this.opts.onRecovered?.(session);
     this.opts.logger.info({ session: session.id, from: parked.session.id, failed }, 'socket.io connection state recovered');
   }
 

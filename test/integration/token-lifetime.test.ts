@@ -123,6 +123,38 @@ describe('subscriptions carried over by missed-event recovery stay tied to their
     }
   });
 
+  it('Socket.IO v4: a token removed while its connection was away ends the subscription as soon as it is recovered', async () => {
+    const id = bridge.server.addIdentity();
+    const other = bridge.server.addIdentity();
+    // Reconnects only after the tokens file was re-read (watched every 500 ms).
+    const socket: Socket = ioV4(bridge.server.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 2500, reconnectionDelayMax: 2500, randomizationFactor: 0 });
+    const seen: Array<{ name: string; payload: unknown }> = [];
+    socket.onAny((name: string, payload: unknown) => seen.push({ name, payload }));
+    try {
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      expect(await socket.emitWithAck('subscribe', { account_id: id.accountId, auth_token: id.token, binding: 'call.CHANNEL_CREATE.*' })).toMatchObject({ status: 'success' });
+      expect(await socket.emitWithAck('subscribe', { account_id: other.accountId, auth_token: other.token, binding: 'call.CHANNEL_CREATE.*' })).toMatchObject({ status: 'success' });
+      const sessions = bridge.server.app.hub.sessions.size;
+      const reconnected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.io.engine.close();
+      await pollUntil('the server to see the transport gone', () => (bridge.server.app.hub.sessions.size === sessions - 1 ? true : undefined));
+
+      editTokens((tokens) => delete tokens[id.token]);
+      await pollUntil('the tokens file re-read', async () => ((await bridge.server.app.security.authenticator.authenticate(id.token)).ok ? undefined : true));
+      await reconnected;
+      expect(socket.recovered).toBe(true);
+      await pollUntil('the auth_failure', () => (seen.some((s) => s.name === 'auth_failure') ? true : undefined), 5000);
+      const [lost, sentinel] = [newCallId(), newCallId()];
+      await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, lost);
+      await bridge.kazoo.call('CHANNEL_CREATE', other.accountId, sentinel);
+      const callIds = () => seen.filter((s) => s.name === 'CHANNEL_CREATE').map((s) => (s.payload as Record<string, unknown>)['Call-ID']);
+      await pollUntil('the sentinel', () => (callIds().includes(sentinel) ? true : undefined));
+      expect(callIds()).not.toContain(lost);
+    } finally {
+      socket.close();
+    }
+  });
+
   it('raw WebSocket resume: the resumed subscriptions end when the resuming token is removed', async () => {
     const account = newAccountId();
     const first = bridge.server.addIdentity({ account_id: account });

@@ -11,6 +11,9 @@ import { Session, SessionTransport } from './session';
 import { SubscriptionIndex } from './subscription-index';
 import { roomName } from './room-name';
 
+/** Never reaches the client (its connection is gone); said in logs and to internal callers. */
+const SESSION_CLOSED = 'connection closed: nothing subscribed';
+
 export interface HubOptions {
   catalogue: BindingCatalogue;
   bus: EventBus;
@@ -83,7 +86,8 @@ export class Hub {
 
   /**
    * Subscribes a session to planned bindings of one account; resolves once every AMQP binding is
-   * live on the broker, or returns an error text after rolling the new ones back.
+   * live on the broker, or returns an error text after rolling the new ones back. A session already
+   * closed (its subscribe was queued behind slower commands) gets nothing: no one would release it.
    */
   async subscribe(
     session: Session,
@@ -91,6 +95,7 @@ export class Hub {
     plans: SubscriptionPlan[],
     meta: { name?: string; metadata?: Record<string, unknown> } = {},
   ): Promise<string | undefined> {
+    if (session.closed) return SESSION_CLOSED;
     const fresh = plans.filter((p) => !session.held.has(roomName(accountId, p.requested)));
     if (session.held.size + fresh.length > this.opts.maxBindingsPerConnection) {
       if (this.opts.limits) this.opts.limits.bindingsRefused++;

@@ -26,6 +26,9 @@ export function httpRoutes(opts: HttpRoutesOptions): (req: IncomingMessage, res:
   return (req, res) => {
     const pathname = (req.url ?? '/').split('?')[0];
     const head = req.method === 'HEAD';
+    // Every handler parses the target with `new URL`, which throws on some (`//[`): refuse those here,
+    // once, rather than let one request throw out of the listener and take the process down.
+    if (!URL.canParse(req.url ?? '/', 'http://localhost')) return sendJson(res, 400, { status: 'error', message: 'malformed request target' }, head);
     if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' }, head);
     if (pathname === '/readyz') {
       const r = opts.readiness();

@@ -14,7 +14,7 @@ import type { RequestHandler } from '../http/json-io';
 import { BoundedRecovery, boundedRecoveryAdapter } from './bounded-recovery-adapter';
 import { drain, DrainStep, flushClientBuffers, trackSockets } from './drain';
 import { metricsRoute, ReadinessChecks } from './health';
-import { OpsMetrics } from './metrics';
+import { generationOf, OpsMetrics } from './metrics';
 import { SessionRecovery } from './recovery';
 import { SlowClientGuard } from './slow-clients';
 
@@ -148,7 +148,7 @@ export class Operations {
       {
         name: 'tell clients to reconnect elsewhere',
         run: () => {
-          for (const session of hub.sessions) this.metrics.countDisconnect('shutdown', session.transport.generation);
+          for (const session of hub.sessions) this.metrics.countDisconnect('shutdown', generationOf(session));
           return hooks.closeClients();
         },
       },

@@ -96,8 +96,11 @@ describe('graceful drain', () => {
     const ws = (await connectClient('websocket', server.url)) as WsClient;
     const sio = (await connectClient('socketio-v4', server.url)) as SocketIoV4Client;
     await ws.subscribe(id.token, id.accountId, 'call.CHANNEL_CREATE.*');
+    const eio3 = await connectClient('socketio-v2', server.url);
     const sioGone = new Promise<string>((resolve) => sio.socket.once('disconnect', (reason) => resolve(reason)));
     expect(server.app.ops.readiness.evaluate().ready).toBe(true);
+    // The registry is cleared once the drain is over: watch the counts as they are made.
+    const disconnects = jest.spyOn(server.app.ops.metrics, 'countDisconnect');
 
     const started = Date.now();
     const stopped = server.stop();
@@ -108,6 +111,9 @@ describe('graceful drain', () => {
     // A transport close, not a Socket.IO DISCONNECT packet: the client reconnects on its own.
     expect(await sioGone).toBe('transport close');
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    // Labelled as eh_connections labels them: Socket.IO v2/v3 clients are `socketio-eio3`.
+    expect(disconnects.mock.calls.map(([reason, generation]) => `${reason}/${generation}`).sort()).toEqual(['shutdown/socketio', 'shutdown/socketio-eio3', 'shutdown/websocket']);
+    await eio3.close();
   });
 
   it('cuts a client that never completes the close handshake once the deadline passes', async () => {

@@ -20,18 +20,18 @@ export function renderTables(rows: ResultRow[]): string {
   const out: string[] = [];
   if (of('fanout').length) {
     out.push('#### Fan-out (one binding; events published as fast as every client receives them, about 4,000 deliveries in flight)');
-    out.push(table(['clients', 'system', 'deliveries/s', 'vs ceiling', 'p50 ms', 'p99 ms', 'server CPU', 'deliveries per CPU-s', 'notes'],
-      of('fanout').map((r) => [r.variant, r.label, num(r['deliveriesPerSec']), ratio(r), num(lat(r).p50), num(lat(r).p99), r['serverCpuPct'] === undefined ? '–' : `${r['serverCpuPct']}%`, num(r['deliveriesPerCpuSec']), fail(r)])));
+    out.push(table(['clients', 'system', 'deliveries/s', 'vs ceiling', 'p50 ms', 'p99 ms', 'server CPU', 'deliveries per CPU-s', 'client fleets CPU', 'rest of machine CPU', 'notes'],
+      of('fanout').map((r) => [r.variant, r.label, num(r['deliveriesPerSec']), ratio(r), num(lat(r).p50), num(lat(r).p99), pct(r['serverCpuPct']), num(r['deliveriesPerCpuSec']), pct(r['fleetCpuPct']), pct(r['restOfMachineCpuPct']), fail(r)])));
   }
   if (of('routing').length) {
     out.push('#### Routing (one client per account binding, events spread over the accounts, a fixed window of events in flight; CPU in % of one core while measuring)');
-    out.push(table(['accounts', 'system', 'clients', 'events routed/s', 'vs ceiling', 'p50 ms', 'p99 ms', 'broker bindings', 'server CPU', 'events per server CPU-s', 'broker CPU', 'publisher CPU', 'client fleets CPU', 'notes'],
-      of('routing').map((r) => [r.variant, r.label, num(r['clients']), num(r['eventsPerSec']), ratio(r), num(lat(r).p50), num(lat(r).p99), num(r['brokerBindings']), pct(r['serverCpuPct']), num(r['deliveriesPerCpuSec']), pct(r['brokerCpuPct']), pct(r['publisherCpuPct']), pct(r['fleetCpuPct']), fail(r)])));
+    out.push(table(['accounts', 'system', 'clients', 'events routed/s', 'vs ceiling', 'p50 ms', 'p99 ms', 'broker bindings', 'server CPU', 'events per server CPU-s', 'broker CPU', 'publisher CPU', 'client fleets CPU', 'rest of machine CPU', 'notes'],
+      of('routing').map((r) => [r.variant, r.label, num(r['clients']), num(r['eventsPerSec']), ratio(r), num(lat(r).p50), num(lat(r).p99), num(r['brokerBindings']), pct(r['serverCpuPct']), num(r['deliveriesPerCpuSec']), pct(r['brokerCpuPct']), pct(r['publisherCpuPct']), pct(r['fleetCpuPct']), pct(r['restOfMachineCpuPct']), fail(r)])));
   }
   if (of('latency').length) {
     out.push('#### Latency at a steady rate (publish → receive; ratio = ceiling p50 / this p50)');
-    out.push(table(['load', 'system', 'clients', 'delivered/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'vs ceiling', 'server CPU', 'broker CPU', 'notes'],
-      of('latency').map((r) => [r.variant, r.label, num(r['clients']), num(r['deliveriesPerSec']), num(lat(r).p50), num(lat(r).p99), num(lat(r).p999), num(lat(r).max), ratio(r), pct(r['serverCpuPct']), pct(r['brokerCpuPct']), fail(r)])));
+    out.push(table(['load', 'system', 'clients', 'delivered/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'vs ceiling', 'server CPU', 'broker CPU', 'rest of machine CPU', 'notes'],
+      of('latency').map((r) => [r.variant, r.label, num(r['clients']), num(r['deliveriesPerSec']), num(lat(r).p50), num(lat(r).p99), num(lat(r).p999), num(lat(r).max), ratio(r), pct(r['serverCpuPct']), pct(r['brokerCpuPct']), pct(r['restOfMachineCpuPct']), fail(r)])));
   }
   if (of('memory').length) {
     out.push('#### Memory per idle connection (fresh server, one binding each, full GC before both readings; RSS delta / connections; ratio: lower is better)');

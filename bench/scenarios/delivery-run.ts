@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { AMQP_URL, BENCH_VHOST, brokerPid } from '../lib/broker';
 import { LatencyHistogram } from '../lib/histogram';
 import type { FleetCommand, FleetReport, PublisherCommand, PublisherReport, PublishTarget } from '../lib/messages';
-import { cpuMillis, forkTs, nextMessage, sleep, stopChild } from '../lib/processes';
+import { cpuMillis, forkTs, machineBusyMillis, nextMessage, sleep, stopChild } from '../lib/processes';
 import { BENCH_TOKEN, RunningServer, SystemInfo } from '../lib/systems';
 import type { SubscriptionSpec } from '../lib/wire-protocols';
 
@@ -22,6 +22,8 @@ export interface DeliveryRunOptions {
   measureMs: number;
   /** Clients that receive each event (fan-out: all; routing: 1), to turn deliveries into events. */
   receiversPerEvent: number;
+  /** Waits for the servers to go idle; called once every client is connected, before publishing starts. */
+  settle?: () => Promise<void>;
   /** Extra facts read while every client is still connected (e.g. broker bindings). */
   whileConnected?: () => Record<string, unknown>;
 }
@@ -44,8 +46,9 @@ export interface DeliveryResult {
 }
 
 /**
- * Starts CPU accounting of the processes around the server: the publisher, the client fleets (summed)
- * and the broker (unless it is the server). The returned function gives each one's % of one core.
+ * Starts CPU accounting of the processes around the server: the publisher, the client fleets (summed),
+ * the broker (unless it is the server) and everything else on the machine (other tenants included).
+ * The returned function gives each one's % of one core.
  */
 function cpuOfOthers(publisher: ChildProcess, fleets: ChildProcess[], serverPid: number | undefined): (wallMs: number) => Record<string, number> {
   const broker = brokerPid();
@@ -56,10 +59,16 @@ function cpuOfOthers(publisher: ChildProcess, fleets: ChildProcess[], serverPid:
       return 0; // the process is gone
     }
   };
-  const groups = { publisherCpuPct: [publisher.pid], fleetCpuPct: fleets.map((f) => f.pid), brokerCpuPct: broker === serverPid ? [] : [broker] };
+  const groups = { serverPid: [serverPid], publisherCpuPct: [publisher.pid], fleetCpuPct: fleets.map((f) => f.pid), brokerCpuPct: broker === serverPid ? [] : [broker] };
   const sum = (pids: Array<number | undefined>) => pids.reduce((n: number, pid) => n + read(pid), 0);
   const start = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, sum(pids)]));
-  return (wallMs) => Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, Math.round(((sum(pids) - start[k]!) * 100) / wallMs)]));
+  const machine0 = machineBusyMillis();
+  return (wallMs) => {
+    const used = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, sum(pids) - start[k]!]));
+    const ours = Object.values(used).reduce((a, b) => a + b, 0);
+    const { serverPid: _server, ...pct } = Object.fromEntries(Object.entries(used).map(([k, ms]) => [k, Math.round((ms * 100) / wallMs)]));
+    return { ...pct, restOfMachineCpuPct: Math.max(0, Math.round(((machineBusyMillis() - machine0 - ours) * 100) / wallMs)) };
+  };
 }
 
 const send = (child: ChildProcess, cmd: FleetCommand | PublisherCommand) => child.send(cmd);
@@ -84,6 +93,8 @@ export async function deliveryRun(o: DeliveryRunOptions): Promise<DeliveryResult
     const connected = isHop ? 1 : readies.reduce((n, r) => n + r.connected, 0);
     const connectFailures = readies.reduce((n, r) => n + r.failed, 0);
     const firstError = readies.find((r) => r.firstError)?.firstError;
+    // Connecting a thousand clients leaves work behind (subscribes, GC): publishing starts after it.
+    await o.settle?.();
 
     // Fan-out: an event is complete when every fleet has seen it at all of its clients.
     // Routing: each event has one receiver, so the first fleet to see it completes it.

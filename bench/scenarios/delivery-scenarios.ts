@@ -26,10 +26,10 @@ async function runEach(ctx: BenchContext, scenario: ResultRow['scenario'], varia
     await ctx.settle();
     ctx.log(`${scenario} ${variant}: ${system.label} (${o.specs.length} clients)`);
     try {
-      const result = await deliveryRun({ ...o, system, server: ctx.serverFor(system) });
+      const result = await deliveryRun({ ...o, system, server: ctx.serverFor(system), settle: () => ctx.settle() });
       const { system: _name, ...numbers } = result;
       rows.push({ scenario, variant, system: system.name, label: system.label, ...numbers });
-      ctx.log(`  → ${result.deliveriesPerSec} deliveries/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, server CPU ${result.serverCpuPct}%, publisher ${result['publisherCpuPct']}%, fleets ${result['fleetCpuPct']}%, broker ${result['brokerCpuPct']}%` + (result.connectFailures ? `, ${result.connectFailures} failed to connect (${result.firstError})` : ''));
+      ctx.log(`  → ${result.deliveriesPerSec} deliveries/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, server CPU ${result.serverCpuPct}%, publisher ${result['publisherCpuPct']}%, fleets ${result['fleetCpuPct']}%, broker ${result['brokerCpuPct']}%, rest of machine ${result['restOfMachineCpuPct']}%` + (result.connectFailures ? `, ${result.connectFailures} failed to connect (${result.firstError})` : ''));
     } catch (err) {
       ctx.log(`  → failed: ${(err as Error).message}`);
       rows.push({ scenario, variant, system: system.name, label: system.label, error: (err as Error).message });

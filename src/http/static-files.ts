@@ -1,6 +1,7 @@
 // Owns serving the demo page and its assets from public/: GET and HEAD only, no path escapes.
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const TYPES: Record<string, string> = {
@@ -44,6 +45,8 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, root: str
     'Cache-Control': 'no-cache',
   });
   if (req.method === 'HEAD') res.end();
-  else fs.createReadStream(file).pipe(res);
+  // pipeline, not pipe: a read that fails after the stat (file gone, unreadable) cuts this answer
+  // instead of raising an unhandled 'error' that would end the process.
+  else pipeline(fs.createReadStream(file), res, () => undefined);
   return true;
 }

@@ -209,7 +209,7 @@ export function configTable(): string {
     const def = s.schema.describe().flags as { default?: unknown } | undefined;
     let shown = def?.default === undefined ? '' : String(def.default);
     if (s.key === 'tokensFile') shown = 'config/demo-tokens.json';
-    return `| \`${s.env}\` | \`${flagName(s.env)}\` | \`${shown}\` | ${s.description} |`;
+    return `| \`${s.env}\` | \`${flagName(s.env)}\` | ${shown === '' ? 'unset' : `\`${shown}\``} | ${s.description} |`;
   });
   return ['| env var | CLI flag | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }

@@ -9,7 +9,7 @@ import type { CommandOrigin, Session, SessionTransport } from '../../hub/session
 import { Reply, replyError } from '../../protocol/replies';
 import { requestIdFor } from '../../protocol/request-id';
 import { legacyErrorEvent } from '../../protocol/legacy-error-events';
-import { InboundGuard } from '../../auth/inbound-guard';
+import { InboundGuard, requestIdOfJson } from '../../auth/inbound-guard';
 import { createLimitsCounters } from '../../auth/limits-counters';
 import type { ClientAddress } from '../../http/client-address';
 import type { IncomingMessage } from 'node:http';
@@ -96,7 +96,9 @@ export class SocketIoTransport implements FanoutTarget {
         bytes = Infinity;
       }
       const payload = args[0];
-      const verdict = this.guard.admit(socket, where, bytes, () => requestIdFor((payload as Record<string, unknown> | null)?.['request_id']));
+      // `socket.send(text)` carries the envelope as JSON text: its request_id is echoed like an object's.
+      const requestId = () => (typeof payload === 'string' ? requestIdOfJson(payload) : requestIdFor((payload as Record<string, unknown> | null)?.['request_id']));
+      const verdict = this.guard.admit(socket, where, bytes, requestId);
       if (verdict.ok) return next();
       if (session.closed) return;
       if (verdict.reply) {

@@ -68,6 +68,9 @@ export class RedisLink {
     for (const client of [this.commands, this.subscriber]) {
       client.on('error', (err: Error) => this.sawFailure(err));
       client.on('ready', () => this.sawReady());
+      // Some failures (a PING answered -BUSY or -LOADING) are reported without the connection dropping,
+      // so no `ready` follows them: a ping that succeeds again is what says Redis is back.
+      client.on('ping-interval', () => this.sawReady());
     }
   }
 

@@ -201,6 +201,7 @@ const CROSS_CHECKS: Array<{ key: keyof Config; holds(c: Config): boolean; messag
     holds: (c) => c.legacyPollTimeoutMs < c.legacyHeartbeatTimeoutMs,
     message: 'must be below EH_LEGACY_HEARTBEAT_TIMEOUT_MS, or a 0.9 polling client is timed out while the server holds its poll',
   },
+  { key: 'tlsKey', holds: (c) => c.tlsKey !== undefined || c.tlsCert === undefined, message: 'is required with EH_TLS_CERT (set both for built-in TLS, or neither)' },
 ];
 
 /** The README's configuration table, generated from {@link SETTINGS}. */

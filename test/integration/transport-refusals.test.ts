@@ -1,6 +1,7 @@
 // A message refused by the per-connection rate limit gets the same answer on every Socket.IO generation:
 // an error reply on `message` that echoes the client's request_id, whichever way the envelope travelled.
 import { SocketIoV4Client } from '../helpers/clients';
+import { Client09 } from '../helpers/legacy-client';
 import { useBridge } from '../helpers/bridge-fixture';
 
 // A bucket of two: the third message in a burst is the refused one.
@@ -20,5 +21,21 @@ describe('Socket.IO v4', () => {
     for (let i = 0; i < 3; i++) c.socket.send(JSON.stringify({ action: 'ping', auth_token: token, request_id: `t${i}` }));
     const refused = await c.inbox.wait('the refusal', (m) => m.name === 'message' && (m.data as ReplyShape).status === 'error');
     expect(refused.data).toMatchObject({ action: 'reply', request_id: 't2', status: 'error', data: { errors: [expect.stringMatching(/^rate limiting threshold hit for /)] } });
+  });
+});
+
+describe('Socket.IO 0.9', () => {
+  it('answers a refused emit through its ack with its request_id, and with KAZOO 3.x\'s `error` event', async () => {
+    const { token, accountId } = bridge.server.addIdentity();
+    const c = Client09.open(bridge.server.url, 'websocket');
+    try {
+      await c.connected;
+      const emit = (i: number) => c.emitWithAck('subscribe', { account_id: accountId, auth_token: token, binding: 'call.CHANNEL_CREATE.*', request_id: `l${i}` });
+      const [, , refused] = await Promise.all([emit(0), emit(1), emit(2)]);
+      expect(refused[0]).toMatchObject({ action: 'reply', request_id: 'l2', status: 'error', data: { errors: ['rate limiting threshold hit for 127.0.0.1!'] } });
+      expect(await c.waitNamed('error')).toEqual({ message: 'rate limiting threshold hit for 127.0.0.1!' });
+    } finally {
+      c.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { CommandHandler } from '../../hub/command-handler';
 import type { CommandOrigin } from '../../hub/session';
 import type { Reply } from '../../protocol/replies';
+import { requestIdFor } from '../../protocol/request-id';
 import { decodePacket, decodePayload, encodePacket, Packet } from './codec';
 import type { LegacyConnection } from './legacy-connection';
 
@@ -14,6 +15,21 @@ import type { LegacyConnection } from './legacy-connection';
  */
 export function tooLargeText(bytes: number, max: number): string {
   return `message too large: ${bytes} bytes, at most ${max}`;
+}
+
+/** The `request_id` a packet's envelope carries, wherever the packet type puts the envelope. */
+function requestIdOf(packet: Packet): unknown {
+  let envelope: unknown;
+  if (packet.type === 'event') envelope = packet.args[0];
+  else if (packet.type === 'json') envelope = packet.data;
+  else if (packet.type === 'message') {
+    try {
+      envelope = JSON.parse(packet.data);
+    } catch {
+      return undefined;
+    }
+  }
+  return envelope !== null && typeof envelope === 'object' ? (envelope as Record<string, unknown>)['request_id'] : undefined;
 }
 
 /**
@@ -36,9 +52,16 @@ export class InboundPackets {
       if (connection.isClosed) return;
       const bytes = Buffer.byteLength(text);
       // The guard applies the rate limit; the size check below keeps this transport's own `error` event.
-      const verdict = this.guard?.admit(connection, connection.remoteAddress, 0);
+      let refused: Packet | undefined;
+      const requestId = () => {
+        const decoded = decodePacket(text);
+        refused = decoded.ok ? decoded.packet : undefined;
+        return requestIdFor(refused ? requestIdOf(refused) : undefined);
+      };
+      const verdict = this.guard?.admit(connection, connection.remoteAddress, 0, requestId);
       if (verdict && !verdict.ok) {
-        if (verdict.reply) connection.reply(verdict.reply, {});
+        // Answered as the packet would have been: its ack and, for an emit, KAZOO 3.x's `error` event.
+        if (verdict.reply) connection.reply(verdict.reply, refused ? this.refusalOrigin(connection, refused) : {});
         if (verdict.close) return connection.close(verdict.close.reason);
         continue;
       }
@@ -98,6 +121,17 @@ export class InboundPackets {
       run.catch(fail);
     }
     // Other event names are ignored, as Socket.IO v4 clients' are.
+  }
+
+  /** How a refused packet's answer is shaped: through its ack, and as an emit when it is one. */
+  private refusalOrigin(connection: LegacyConnection, packet: Packet): CommandOrigin {
+    const origin = this.origin(connection, packet);
+    if (packet.type === 'event' && (packet.name === 'subscribe' || packet.name === 'unsubscribe')) {
+      origin.legacyEmit = packet.name;
+      const token = (packet.args[0] as { auth_token?: unknown } | null | undefined)?.auth_token;
+      if (typeof token === 'string') origin.authToken = token;
+    }
+    return origin;
   }
 
   /** The acknowledgement of a `5:N+::…` packet answers `6:::N+[reply]`. */

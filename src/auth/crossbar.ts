@@ -55,8 +55,11 @@ export class CrossbarAuthenticator implements Authenticator {
           superduper: data['is_superduper_admin'] === true || data['superduper_admin'] === true,
         };
         const expiresAt = jwtExpiry(token);
-        if (expiresAt !== undefined) identity.expiresAt = expiresAt;
-        const ttl = Math.min(this.opts.cacheTtlMs, expiresAt === undefined ? Infinity : expiresAt - Date.now());
+        const now = Date.now();
+        // Crossbar is the judge: a token it accepts past its `exp` by this clock (the clocks disagree) is
+        // asked about again after the refusal delay, not at once (token lifetime would ask in a loop).
+        if (expiresAt !== undefined) identity.expiresAt = expiresAt > now ? expiresAt : now + FAILURE_TTL_MS;
+        const ttl = Math.min(this.opts.cacheTtlMs, identity.expiresAt === undefined ? Infinity : identity.expiresAt - now);
         return { value: { ok: true, identity }, ttlMs: ttl };
       }
       if (status === 401 || status === 403 || status === 404) {

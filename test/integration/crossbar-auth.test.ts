@@ -85,6 +85,17 @@ describe('crossbar driver (answers cached for 60 s)', () => {
     expect(cb.count(`/v2/accounts/${g}/tree`, token)).toBe(1);
   });
 
+  it('does not ask Crossbar in a loop about a JWT it accepts past its exp (clocks that disagree)', async () => {
+    const { c1 } = tree();
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    // Crossbar is the judge of validity; this clock says the token expired 10 s ago.
+    const token = cb.issue(c1, `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ account_id: c1, exp: Math.floor(Date.now() / 1000) - 10 })}.c2ln`);
+    const c = await client(server);
+    expect(await c.subscribe(token, c1, 'call.CHANNEL_CREATE.*')).toMatchObject({ status: 'success' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(cb.count('/v2/token_auth', token)).toBeLessThanOrEqual(2);
+  });
+
   it('refuses an unknown token with KAZOO’s text and keeps the refusal briefly', async () => {
     const { c1 } = tree();
     const c = await client(server);

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   if (config.demo) {
     const [token, identity] = [...readTokensFile(config.tokensFile)][0] ?? [];
     process.stdout.write(
-      `\n  Event Horizon is running.\n  Demo page:   ${app.url}/\n  WebSocket:   ws://localhost:${app.port}/\n` +
+      `\n  Event Horizon is running.\n  Demo page:   ${app.url}/\n  WebSocket:   ${app.url.replace(/^http/, 'ws')}/\n` +
         (token ? `  Demo token:  ${token}  (account ${identity!.accountId})\n` : '') +
         `  Simulate a call:  npm run simulate -- --account ${identity?.accountId ?? '<account id>'}\n\n`,
     );

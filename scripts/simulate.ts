@@ -16,7 +16,7 @@ interface Options {
   realm: string | undefined;
 }
 
-const USAGE = `Usage: npm run simulate -- --account <32-hex account id> [--count 1] [--rate 1] [--step-delay-ms 300] [--amqp-url URL]
+const USAGE = `Usage: npm run simulate -- --account <32-hex account id> [--count 1] [--rate 1] [--kind call] [--realm R] [--step-delay-ms 300] [--amqp-url URL]
   Publishes CHANNEL_CREATE, CHANNEL_ANSWER and CHANNEL_DESTROY for each simulated call,
   on the callevt exchange with KAZOO's routing keys, a fresh Call-ID per call.
   --count   calls to simulate (default 1)

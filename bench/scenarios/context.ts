@@ -14,6 +14,8 @@ export interface Sizes {
   /** Whether every system runs at 10,000/s too, or only the broker hop, the ceiling and Event Horizon's targets. */
   everySystemAt10k: boolean;
   memoryConnections: number[];
+  /** How long connected clients idle before the second RSS reading. */
+  memoryIdleMs: number;
   warmupMs: number;
   measureMs: number;
   latencyMeasureMs: number;
@@ -39,6 +41,7 @@ export const QUICK: Sizes = {
   latencyRates: [10_000, LATENCY_STEADY_RATE],
   everySystemAt10k: false,
   memoryConnections: [2000],
+  memoryIdleMs: 1000,
   warmupMs: 300,
   measureMs: 1000,
   latencyMeasureMs: 1000,
@@ -56,6 +59,7 @@ export const FULL: Sizes = {
   latencyRates: [10_000, LATENCY_STEADY_RATE],
   everySystemAt10k: true,
   memoryConnections: [10_000, 19_000],
+  memoryIdleMs: 2000,
   warmupMs: 2000,
   measureMs: 10_000,
   /** The issue asks 60 s; two rates × seven systems at 60 s would make the full run half an hour. */

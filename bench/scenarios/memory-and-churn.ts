@@ -32,7 +32,7 @@ export async function memory(ctx: BenchContext): Promise<void> {
       const server = await startServer(system.server, { accounts: 1, logName: `memory-${system.name}` });
       const fleets: ChildProcess[] = [];
       try {
-        await sleep(1000);
+        await sleep(500);
         const heapBefore = await server.collectGarbage?.();
         const before = rssKib(server.pid!);
         const { specs } = oneBinding(connections);
@@ -47,7 +47,7 @@ export async function memory(ctx: BenchContext): Promise<void> {
         }
         const readies = await Promise.all(ready);
         const connected = readies.reduce((n, r) => n + r.connected, 0);
-        await sleep(2000); // idle: handshakes and subscribes settle
+        await sleep(ctx.sizes.memoryIdleMs); // idle: handshakes and subscribes settle
         const heapAfter = await server.collectGarbage?.(); // RSS then holds what the connections keep, not their garbage
         const after = rssKib(server.pid!);
         const perConnectionKib = connected > 0 ? Math.round(((after - before) / connected) * 10) / 10 : undefined;

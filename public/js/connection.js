@@ -18,7 +18,7 @@
   /**
    * A connection the page keeps open until told otherwise.
    * @example
-   * const c = new EH.Connection({ onState, onEnvelope, onFrame, onSubscriptions, onStatus, onRtt });
+   * const c = new EH.Connection({ onState, onEvent, onFrame, onSubscriptions, onStatus, onRtt });
    * c.connect({ generation: 'websocket', url: 'ws://localhost:5555/', token, account }); c.subscribe(['call.*.*']);
    */
   class Connection {

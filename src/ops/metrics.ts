@@ -16,7 +16,7 @@ export interface MetricsSources {
 }
 
 /** Error kinds counted by `eh_errors_total{kind}`; a closed set, so the label stays low-cardinality. */
-export type ErrorKind = 'client_input' | 'auth' | 'broker' | 'internal' | 'fanout' | 'slow_client' | 'dead_peer';
+type ErrorKind = 'client_input' | 'auth' | 'broker' | 'internal' | 'slow_client' | 'dead_peer';
 
 /** Connection label: the client generation, with Socket.IO split by Engine.IO revision. */
 export function generationOf(session: Session): string {
@@ -122,7 +122,7 @@ export class OpsMetrics {
     this.errors = new Counter({ name: 'eh_errors_total', help: 'Errors by kind (error replies, fan-out failures, dropped clients)', labelNames: ['kind'], registers: [registry] });
     this.disconnects = new Counter({
       name: 'eh_forced_disconnects_total',
-      help: 'Connections the server closed, by reason (slow_client, dead_peer, shutdown) and generation',
+      help: 'Connections the server closed, by reason (slow_client, shutdown) and generation',
       labelNames: ['reason', 'generation'],
       registers: [registry],
     });
@@ -149,18 +149,8 @@ export class OpsMetrics {
     if (text !== undefined) this.errors.inc({ kind: errorKindOf(text) });
   }
 
-  /** Counts an error that is not a reply. */
-  countError(kind: ErrorKind, n = 1): void {
-    this.errors.inc({ kind }, n);
-  }
-
-  /** Counts events discarded for a reason the hub does not know (e.g. a dropped client's buffer). */
-  countDropped(reason: string, n = 1): void {
-    this.dropped.inc({ reason }, n);
-  }
-
   /** Counts a connection the server closed on purpose. */
-  countDisconnect(reason: 'slow_client' | 'dead_peer' | 'shutdown', generation: string, n = 1): void {
+  countDisconnect(reason: 'slow_client' | 'shutdown', generation: string, n = 1): void {
     this.disconnects.inc({ reason, generation }, n);
     if (reason !== 'shutdown') this.errors.inc({ kind: reason }, n);
   }

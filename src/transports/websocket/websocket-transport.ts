@@ -82,10 +82,6 @@ export class WebSocketTransport implements FanoutTarget {
     this.guard = opts.guard ?? new InboundGuard({ maxMessageBytes: opts.maxMessageBytes, perSecond: 0, burst: 1, counters: createLimitsCounters() });
   }
 
-  get connectionCount(): number {
-    return this.sessions.size;
-  }
-
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
   }

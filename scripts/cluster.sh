@@ -43,7 +43,8 @@ done
 deadline=$((SECONDS + 30))
 for i in "${!PORTS[@]}"; do
   port=${PORTS[$i]}
-  until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
+  # node rather than curl: a fresh Debian machine may have no curl, and node is there anyway.
+  until node -e "fetch('http://127.0.0.1:$port/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" 2>/dev/null; do
     if ! kill -0 "${PIDS[$i]}" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then echo "cluster: node on :$port did not start; see $LOGS/node-$port.log" >&2; exit 1; fi
     sleep 0.5
   done

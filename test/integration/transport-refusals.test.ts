@@ -4,8 +4,8 @@ import { SocketIoV4Client } from '../helpers/clients';
 import { Client09 } from '../helpers/legacy-client';
 import { useBridge } from '../helpers/bridge-fixture';
 
-// A bucket of two: the third message in a burst is the refused one.
-const bridge = useBridge({ rateLimitPerSecond: 1, rateLimitBurst: 2 });
+// A bucket of two: the third message in a burst is the refused one. Messages up to 1 KiB.
+const bridge = useBridge({ rateLimitPerSecond: 1, rateLimitBurst: 2, maxMessageBytes: 1024 });
 
 interface ReplyShape {
   action: string;
@@ -21,6 +21,18 @@ describe('Socket.IO v4', () => {
     for (let i = 0; i < 3; i++) c.socket.send(JSON.stringify({ action: 'ping', auth_token: token, request_id: `t${i}` }));
     const refused = await c.inbox.wait('the refusal', (m) => m.name === 'message' && (m.data as ReplyShape).status === 'error');
     expect(refused.data).toMatchObject({ action: 'reply', request_id: 't2', status: 'error', data: { errors: [expect.stringMatching(/^rate limiting threshold hit for /)] } });
+  });
+
+  it('measures a JSON text envelope by the bytes the client sent, not by its re-escaped JSON', async () => {
+    const { token } = bridge.server.addIdentity();
+    const c = bridge.track(await SocketIoV4Client.connect(bridge.server.url));
+    // Under 1 KiB as sent, over it once every quote of the metadata is escaped again.
+    const text = JSON.stringify({ action: 'ping', auth_token: token, request_id: 'quoted', data: { metadata: { q: '"'.repeat(400) } } });
+    expect(Buffer.byteLength(text)).toBeLessThan(1024);
+    expect(Buffer.byteLength(JSON.stringify([text]))).toBeGreaterThan(1024);
+    c.socket.send(text);
+    const reply = await c.inbox.wait('the reply', (m) => m.name === 'message' && (m.data as ReplyShape).request_id === 'quoted');
+    expect(reply.data).toMatchObject({ status: 'success', data: { response: 'pong' } });
   });
 });
 

@@ -66,6 +66,20 @@ function ackOf(args: unknown[]): Ack | undefined {
 }
 
 /**
+ * The size an inbound event counts against `EH_MAX_MESSAGE_BYTES`: a lone text (an envelope sent with
+ * `socket.send(text)`) as its UTF-8 bytes, as on raw WebSocket, not re-escaped as JSON; anything else as its JSON.
+ */
+function payloadBytes(args: unknown[]): number {
+  const data = ackOf(args) ? args.slice(0, -1) : args;
+  if (data.length === 1 && typeof data[0] === 'string') return Buffer.byteLength(data[0]);
+  try {
+    return Buffer.byteLength(JSON.stringify(data) ?? '');
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
  * Serves Socket.IO clients on the shared `Server` (v4 with `allowEIO3`).
  * @example const t = new SocketIoTransport(io, hub, handler, logger); hub.addTarget(t);
  */
@@ -89,12 +103,7 @@ export class SocketIoTransport implements FanoutTarget {
   private limit(socket: Socket, session: Session, transport: SocketIoSession): void {
     const where = `${transport.address.ip}:${transport.address.port}`;
     socket.use(([event, ...args], next) => {
-      let bytes = 0;
-      try {
-        bytes = Buffer.byteLength(JSON.stringify(args) ?? '');
-      } catch {
-        bytes = Infinity;
-      }
+      const bytes = payloadBytes(args);
       const payload = args[0];
       // `socket.send(text)` carries the envelope as JSON text: its request_id is echoed like an object's.
       const requestId = () => (typeof payload === 'string' ? requestIdOfJson(payload) : requestIdFor((payload as Record<string, unknown> | null)?.['request_id']));

@@ -82,20 +82,28 @@ export interface JwtClaimRules {
 
 /**
  * Verifies JWT auth tokens; the key file is re-read when it changes (key rotation) and on SIGHUP.
- * @example new JwtAuthenticator("/etc/kazoo/public.pem", logError, { issuer: "kazoo" })
+ * `onReload` runs after a change on disk was read (tokens the old key signed may be dead now).
+ * @example new JwtAuthenticator("/etc/kazoo/public.pem", logError, { issuer: "kazoo" }, () => lifetime.recheckAll())
  */
 export class JwtAuthenticator implements Authenticator {
   private verifier: Verifier;
   private readonly listener: () => void;
 
-  constructor(private readonly path: string, onReloadError: (err: Error) => void = () => undefined, private readonly rules: JwtClaimRules = {}) {
+  constructor(
+    private readonly path: string,
+    onReloadError: (err: Error) => void = () => undefined,
+    private readonly rules: JwtClaimRules = {},
+    onReload: () => void = () => undefined,
+  ) {
     this.verifier = readVerifier(path);
     this.listener = () => {
       try {
-        this.reload();
+        this.verifier = readVerifier(this.path);
       } catch (err) {
         onReloadError(err as Error);
+        return;
       }
+      onReload();
     };
     fs.watchFile(path, { interval: 500 }, this.listener);
   }

@@ -18,7 +18,7 @@ import { StaticTokenAuthenticator } from './static-tokens';
 import { TokenLifetime } from './token-lifetime';
 
 /**
- * The driver `EH_AUTH` names. `onReload` runs after credentials change (static file edited).
+ * The driver `EH_AUTH` names. `onReload` runs after credentials change on disk (tokens file or JWT key).
  * @example const authenticator = createAuthenticator(config, logger, () => lifetime.recheckAll());
  */
 export function createAuthenticator(config: Config, logger: Logger, onReload: () => void = () => undefined): Authenticator {
@@ -26,10 +26,18 @@ export function createAuthenticator(config: Config, logger: Logger, onReload: ()
     case 'crossbar':
       return new CrossbarAuthenticator({ baseUrl: config.crossbarUrl!, cacheTtlMs: config.authCacheTtl * 1000, timeoutMs: config.crossbarTimeoutMs });
     case 'jwt':
-      return new JwtAuthenticator(config.jwtPublicKey!, (err) => logger.error({ err: err.message }, 'JWT key reload failed; keeping the previous key'), {
-        ...(config.jwtIssuer !== undefined ? { issuer: config.jwtIssuer } : {}),
-        ...(config.jwtAudience !== undefined ? { audience: config.jwtAudience } : {}),
-      });
+      return new JwtAuthenticator(
+        config.jwtPublicKey!,
+        (err) => logger.error({ err: err.message }, 'JWT key reload failed; keeping the previous key'),
+        {
+          ...(config.jwtIssuer !== undefined ? { issuer: config.jwtIssuer } : {}),
+          ...(config.jwtAudience !== undefined ? { audience: config.jwtAudience } : {}),
+        },
+        () => {
+          logger.info({ file: config.jwtPublicKey }, 'JWT key file reloaded');
+          onReload();
+        },
+      );
     case 'static':
       return new StaticTokenAuthenticator(
         config.tokensFile,

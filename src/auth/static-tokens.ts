@@ -54,7 +54,8 @@ export class StaticTokenAuthenticator implements Authenticator {
     this.tokens = readTokensFile(path);
     this.listener = () => {
       try {
-        this.reload();
+        // Not this.reload(): the composition root may wrap it, and `onReload` already says what changed.
+        this.tokens = readTokensFile(this.path);
         onReload();
       } catch (err) {
         onReloadError(err as Error);

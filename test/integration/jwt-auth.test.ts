@@ -1,5 +1,6 @@
 // The JWT driver with keys generated here by `jose`: PEM and JWKS keys, claims to identity, every
 // forgery refused, and a token that expires mid-session ending its subscriptions with a notice.
+import fs from 'node:fs';
 import { connectClient, EnvelopeClient, SocketIoV2Client } from '../helpers/clients';
 import { newAccountId, newCallId } from '../helpers/ids';
 import { forgeries, jwtKit, JwtKit } from '../helpers/jwt-keys';
@@ -100,6 +101,30 @@ describe('jwt driver with EH_JWT_ISSUER and EH_JWT_AUDIENCE', () => {
     for (const claims of [{}, { iss: 'evil.example.com', aud: 'event-horizon' }, { iss: 'kazoo.example.com' }, { iss: 'kazoo.example.com', aud: 'crossbar' }]) {
       const token = await kit.sign({ account_id: account, ...claims });
       expect({ claims, reply: await c.subscribe(token, account, 'call.CHANNEL_DESTROY.*') }).toMatchObject({ claims, reply: { status: 'error', data: { errors: [`failed to authenticate token ${token}`] } } });
+    }
+  });
+});
+
+describe('jwt driver: key rotation', () => {
+  it.each([
+    ['a single node', {}],
+    ['a cluster node', { redisUrl: process.env['EH_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379', redisPrefix: `eh-test-${newAccountId().slice(0, 8)}` }],
+  ] as const)('%s: tokens the new key does not verify lose their subscriptions as soon as the key file changes', async (_name, extra) => {
+    const [oldKit, newKit] = [await jwtKit('RS256', 'pem'), await jwtKit('RS256', 'pem')];
+    // Only credential changes trigger re-validation here (no periodic round).
+    const server = await startTestServer({ auth: 'jwt', jwtPublicKey: oldKit.keyFile, maxAuthFailuresPerIp: 0, authRecheckSeconds: 0, ...extra });
+    try {
+      const account = newAccountId();
+      const token = await oldKit.sign({ account_id: account });
+      const c = await connectClient('websocket', server.url);
+      open.push(c);
+      expect((await c.subscribe(token, account, 'call.CHANNEL_CREATE.*')).status).toBe('success');
+      // The old key was compromised: the operator puts the new one in its place.
+      fs.writeFileSync(oldKit.keyFile, fs.readFileSync(newKit.keyFile));
+      const notice = await c.nextReply((r) => r.status === 'error', 5000);
+      expect(notice.data).toMatchObject({ errors: [`failed to authenticate token ${token}: token revoked or expired, its subscriptions ended`], account_id: account });
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -85,8 +85,18 @@ export class AmqpBus implements EventBus {
     connection.on('error', (err: Error) => logger.debug({ err: err.message }, 'RabbitMQ connection error'));
   }
 
-  /** Runs after every (re)connection: channel, exchanges, queue, consumer, then every wanted binding. */
+  /**
+   * Runs after every (re)connection: channel, exchanges, queue, consumer, then every wanted binding.
+   * amqplib's recovery watches the connection only once this resolves: until then an unheard 'error'
+   * would crash the process and a close would go unnoticed, so setup listens itself and fails (to be
+   * retried) when the connection or channel was lost before every binding was re-declared.
+   */
   private async setup(model: amqp.ChannelModel): Promise<void> {
+    let lost = false;
+    model.on('error', () => undefined); // reported by the 'close' that follows, as connect-failed
+    model.once('close', () => {
+      lost = true;
+    });
     await declareExchanges(model, this.opts.exchanges);
     const channel = await model.createChannel();
     channel.on('error', (err: Error) => this.opts.logger.warn({ err: err.message }, 'RabbitMQ channel error'));
@@ -105,6 +115,7 @@ export class AmqpBus implements EventBus {
     this.channel = channel;
     this.queue = queue;
     await Promise.all(this.refs.wanted().map((state) => this.sync(state)));
+    if (lost || this.channel !== channel) throw new Error('lost the RabbitMQ connection while re-declaring bindings');
   }
 
   private lostChannel(): void {

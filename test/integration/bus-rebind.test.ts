@@ -1,0 +1,42 @@
+// The RabbitMQ bus on its own, behind a proxy the test can cut: re-binding after a reconnection, and
+// a connection lost again while those bindings are still being re-declared.
+import pino from 'pino';
+import { AmqpBus } from '../../src/bus/amqp-bus';
+import { TcpProxy } from '../helpers/tcp-proxy';
+import { pollUntil } from '../helpers/wait';
+
+const logger = pino({ level: process.env['EH_TEST_LOG_LEVEL'] ?? 'silent' });
+let proxy: TcpProxy;
+let bus: AmqpBus;
+
+beforeEach(async () => {
+  proxy = await TcpProxy.start(5672);
+  bus = new AmqpBus({
+    url: `amqp://guest:guest@127.0.0.1:${proxy.port}`,
+    exchanges: ['callevt'],
+    logger,
+    onMessage: () => undefined,
+    reconnectInitialDelayMs: 50,
+    reconnectMaxDelayMs: 200,
+  });
+  await bus.start();
+});
+afterEach(async () => {
+  await bus.close();
+  await proxy.close();
+});
+
+// RabbitMQ answers one binding change at a time per channel: 500 take long enough to cut in between.
+it('reconnects when the connection drops again while the bindings are being re-declared', async () => {
+  const bindings = Array.from({ length: 500 }, (_, i) => ({ exchange: 'callevt', routingKey: `call.CHANNEL_CREATE.rebind-${i}` }));
+  await Promise.all(bindings.map((b) => bus.acquire(b)));
+  expect(bus.ready).toBe(true);
+
+  proxy.cutAll();
+  // Cut again as soon as the new connection has re-bound some, but not all, of them.
+  await pollUntil('re-binding under way', () => (bus.boundCount > 0 && bus.boundCount < bindings.length ? true : undefined), 10000, 1);
+  proxy.cutAll();
+
+  await pollUntil('every binding back on a live connection', () => (bus.ready ? true : undefined), 10000);
+  expect(bus.boundCount).toBe(bindings.length);
+});

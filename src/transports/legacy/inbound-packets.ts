@@ -51,17 +51,12 @@ export class InboundPackets {
     for (const text of payload.packets) {
       if (connection.isClosed) return;
       const bytes = Buffer.byteLength(text);
+      const decoded = decodePacket(text);
       // The guard applies the rate limit; the size check below keeps this transport's own `error` event.
-      let refused: Packet | undefined;
-      const requestId = () => {
-        const decoded = decodePacket(text);
-        refused = decoded.ok ? decoded.packet : undefined;
-        return requestIdFor(refused ? requestIdOf(refused) : undefined);
-      };
-      const verdict = this.guard?.admit(connection, connection.remoteAddress, 0, requestId);
+      const verdict = this.guard?.admit(connection, connection.remoteAddress, 0, () => requestIdFor(decoded.ok ? requestIdOf(decoded.packet) : undefined));
       if (verdict && !verdict.ok) {
         // Answered as the packet would have been: its ack and, for an emit, KAZOO 3.x's `error` event.
-        if (verdict.reply) connection.reply(verdict.reply, refused ? this.refusalOrigin(connection, refused) : {});
+        if (verdict.reply) connection.reply(verdict.reply, decoded.ok ? this.refusalOrigin(connection, decoded.packet) : {});
         if (verdict.close) return connection.close(verdict.close.reason);
         continue;
       }
@@ -69,7 +64,6 @@ export class InboundPackets {
         connection.protocolError(tooLargeText(bytes, this.maxMessageBytes));
         continue;
       }
-      const decoded = decodePacket(text);
       if (!decoded.ok) {
         this.logger.debug({ sid: connection.sid, error: decoded.error }, 'socket.io 0.9 packet refused');
         connection.protocolError(`invalid message: ${decoded.error}`);

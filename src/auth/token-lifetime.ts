@@ -19,6 +19,8 @@ export interface TokenLifetimeOptions {
   recheckMs: number;
   /** Told when re-validation finds a token dead (so other nodes can end its subscriptions too). */
   onTokenEnded?: (token: string, reason: 'expired' | 'invalid') => void;
+  /** How long the grants of a gone connection are kept for its recovery (default one hour). */
+  lineageMs?: number;
 }
 
 interface Grant {
@@ -28,6 +30,8 @@ interface Grant {
 
 /** How long the grants of a connection that may come back (Socket.IO recovery) are kept. */
 const LINEAGE_MS = 60 * 60 * 1000;
+/** Longest wait between two sweeps of the grants of connections gone for good. */
+const LINEAGE_SWEEP_MS = 60_000;
 /** A subscription may run this long before its grant is recorded (the subscribe waits for RabbitMQ). */
 const ORPHAN_GRACE_MS = 30_000;
 /** Longest delay setTimeout takes. */
@@ -48,6 +52,9 @@ export class TokenLifetime {
   private readonly lineage = new Map<string, { grants: Map<string, Grant>; at: number }>();
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   private readonly interval?: NodeJS.Timeout;
+  /** Drops lineage of gone connections whether or not periodic re-validation runs (it may be off). */
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly lineageMs: number;
   private running?: Promise<void>;
   private again = false;
 
@@ -56,6 +63,24 @@ export class TokenLifetime {
       this.interval = setInterval(() => void this.recheckAll(), opts.recheckMs);
       this.interval.unref();
     }
+    this.lineageMs = opts.lineageMs ?? LINEAGE_MS;
+    this.sweeper = setInterval(() => this.sweepLineage(), Math.min(LINEAGE_SWEEP_MS, this.lineageMs));
+    this.sweeper.unref();
+  }
+
+  /** Forgets the grants of connections that are gone and were not recovered within the lineage time. */
+  private sweepLineage(live = this.liveKeys()): void {
+    const now = Date.now();
+    for (const [key, entry] of this.lineage) if (!live.has(key) && now - entry.at > this.lineageMs) this.lineage.delete(key);
+  }
+
+  private liveKeys(): Set<string> {
+    const live = new Set<string>();
+    for (const session of this.opts.hub.sessions) {
+      const key = recoveryKeyOf(session);
+      if (key !== undefined) live.add(key);
+    }
+    return live;
   }
 
   /** Remembers that `token` holds `accountId` on `session`. */
@@ -135,8 +160,7 @@ export class TokenLifetime {
         byToken.set(grant.token, list);
       }
     }
-    const now = Date.now();
-    for (const [key, entry] of this.lineage) if (!live.has(key) && now - entry.at > LINEAGE_MS) this.lineage.delete(key);
+    this.sweepLineage(live);
     // Subscriptions no token was granted on this connection (moved here without one): fail closed.
     for (const { session, accountId } of orphans) this.end(session, accountId, '', ErrorText.accessWithdrawn(accountId));
     const tokens = [...byToken.keys()];
@@ -233,6 +257,7 @@ export class TokenLifetime {
 
   close(): void {
     if (this.interval) clearInterval(this.interval);
+    clearInterval(this.sweeper);
     for (const t of this.expiryTimers.values()) clearTimeout(t);
     this.expiryTimers.clear();
   }

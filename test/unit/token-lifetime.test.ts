@@ -1,0 +1,31 @@
+// Token lifetime's own bookkeeping: what it keeps about connections that are gone is forgotten on time,
+// whether or not periodic re-validation runs.
+import pino from 'pino';
+import { AccessControl } from '../../src/auth/access-control';
+import { createLimitsCounters } from '../../src/auth/limits-counters';
+import { TokenLifetime } from '../../src/auth/token-lifetime';
+import type { Hub } from '../../src/hub/hub';
+import { Session, SessionTransport } from '../../src/hub/session';
+
+afterEach(() => jest.useRealTimers());
+
+it('forgets the grants of a Socket.IO connection that never came back, with periodic re-validation off', () => {
+  jest.useFakeTimers();
+  const logger = pino({ level: 'silent' });
+  const hub = { sessions: new Set<Session>() } as unknown as Hub;
+  const access = AccessControl.plain({ authenticate: () => Promise.resolve({ ok: false, error: 'no' }) }, logger);
+  const lifetime = new TokenLifetime({ hub, access, counters: createLimitsCounters(), logger, recheckMs: 0, lineageMs: 60_000 });
+  const lineage = (lifetime as unknown as { lineage: Map<string, unknown> }).lineage;
+  try {
+    for (let i = 0; i < 3; i++) {
+      const session = new Session({ generation: 'socketio', recoveryKey: `sid-${i}` } as unknown as SessionTransport);
+      lifetime.track(session, 'a'.repeat(32), `token-${i}`, { accountId: 'a'.repeat(32), descendants: new Set(), superduper: false });
+    }
+    // The connections closed (they are not in the hub) and were never recovered.
+    expect(lineage.size).toBe(3);
+    jest.advanceTimersByTime(2 * 60_000 + 1);
+    expect(lineage.size).toBe(0);
+  } finally {
+    lifetime.close();
+  }
+});

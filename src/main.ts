@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig(argv, process.env);
-    readTokensFile(config.tokensFile);
+    // Only the static driver reads the tokens file: with Crossbar or JWT it may be absent.
+    if (config.auth === 'static') readTokensFile(config.tokensFile);
   } catch (err) {
     process.stderr.write(`event-horizon: ${(err as Error).message}\n`);
     process.exit(err instanceof ConfigError || (err as Error).message.startsWith('tokens file') ? 2 : 1);

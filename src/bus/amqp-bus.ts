@@ -171,12 +171,21 @@ export class AmqpBus implements EventBus {
     }
   }
 
-  /** Publishes one JSON payload (used by the simulator and app events). */
+  /**
+   * Publishes one JSON payload (used by the simulator and app events); false only when no live channel
+   * took it. amqplib's own `false` means "write buffer full, queued anyway": the message still goes.
+   */
   publish(exchange: string, routingKey: string, payload: unknown): boolean {
-    if (!this.channel) return false;
-    return this.channel.publish(exchange, routingKey, Buffer.from(JSON.stringify(payload)), {
-      contentType: 'application/json',
-    });
+    const channel = this.channel;
+    if (!channel) return false;
+    try {
+      channel.publish(exchange, routingKey, Buffer.from(JSON.stringify(payload)), { contentType: 'application/json' });
+      return true;
+    } catch (err) {
+      // The channel closed a moment ago and its 'close' has not reached us yet.
+      this.opts.logger.warn({ exchange, routingKey, err: (err as Error).message }, 'AMQP publish failed');
+      return false;
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
-// The RabbitMQ bus on its own, behind a proxy the test can cut: re-binding after a reconnection, and
-// a connection lost again while those bindings are still being re-declared.
+// The RabbitMQ bus on its own, behind a proxy the test can cut: re-binding after a reconnection, a
+// connection lost again while those bindings are still being re-declared, and publishing in bursts.
 import pino from 'pino';
 import { AmqpBus } from '../../src/bus/amqp-bus';
 import { TcpProxy } from '../helpers/tcp-proxy';
@@ -8,6 +8,7 @@ import { pollUntil } from '../helpers/wait';
 const logger = pino({ level: process.env['EH_TEST_LOG_LEVEL'] ?? 'silent' });
 let proxy: TcpProxy;
 let bus: AmqpBus;
+let delivered: string[] = [];
 
 beforeEach(async () => {
   proxy = await TcpProxy.start(5672);
@@ -15,13 +16,14 @@ beforeEach(async () => {
     url: `amqp://guest:guest@127.0.0.1:${proxy.port}`,
     exchanges: ['callevt'],
     logger,
-    onMessage: () => undefined,
+    onMessage: (_exchange, routingKey) => delivered.push(routingKey),
     reconnectInitialDelayMs: 50,
     reconnectMaxDelayMs: 200,
   });
   await bus.start();
 });
 afterEach(async () => {
+  delivered = [];
   await bus.close();
   await proxy.close();
 });
@@ -39,4 +41,12 @@ it('reconnects when the connection drops again while the bindings are being re-d
 
   await pollUntil('every binding back on a live connection', () => (bus.ready ? true : undefined), 10000);
   expect(bus.boundCount).toBe(bindings.length);
+});
+
+it('reports every message of a burst as published, even while the channel buffer is full, and each arrives', async () => {
+  const binding = { exchange: 'callevt', routingKey: 'call.CHANNEL_CREATE.burst' };
+  await bus.acquire(binding);
+  const results = Array.from({ length: 3000 }, (_, i) => bus.publish(binding.exchange, binding.routingKey, { 'Event-Name': 'CHANNEL_CREATE', n: i }));
+  expect(results.filter((sent) => !sent)).toHaveLength(0);
+  await pollUntil('every message back from the broker', () => (delivered.length === results.length ? true : undefined), 10000);
 });

@@ -17,6 +17,7 @@ export const CROSSBAR_ERRORS = {
   403: { message: 'forbidden', text: 'forbidden' },
   404: { message: 'bad_identifier', text: 'bad identifier' },
   405: { message: 'method_not_allowed', text: 'method not allowed' },
+  429: { message: 'too_many_requests', text: 'too many requests' },
   503: { message: 'service_unavailable', text: 'authentication service unavailable' },
 } as const;
 export type CrossbarErrorCode = keyof typeof CROSSBAR_ERRORS;

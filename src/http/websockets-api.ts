@@ -2,8 +2,10 @@
 // catalogue, an account's live connections, one connection's bindings: this node's sessions, plus the
 // other nodes' when a cluster is configured (asked through `peers`).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Authenticator, Identity } from '../auth/authenticator';
-import { accountAccess } from '../auth/account-access';
+import type { Identity } from '../auth/authenticator';
+import type { AccessControl } from '../auth/access-control';
+import { ErrorText } from '../protocol/error-texts';
+import type { ClientAddress } from './client-address';
 import type { BindingCatalogue } from '../bindings/catalogue';
 import type { Session } from '../hub/session';
 import { CORS_HEADERS, CrossbarErrorCode, EnvelopeContext, crossbarError, crossbarSuccess, requestIdOf, sendEnvelope } from './crossbar-envelope';
@@ -12,7 +14,13 @@ export interface WebsocketsApiOptions {
   catalogue: BindingCatalogue;
   /** The node's live sessions (the hub's set, read on every request). */
   sessions: Iterable<Session>;
-  authenticator: Authenticator;
+  /**
+   * The sockets' own access control, so a failed token here counts towards EH_MAX_AUTH_FAILURES_PER_IP
+   * and a blocked IP is refused, as on every socket.
+   */
+  access: AccessControl;
+  /** The client address of a request (X-Forwarded-For from trusted proxies only). */
+  addressOf: (req: IncomingMessage) => ClientAddress;
   version: string;
   /** This node's name, shown on each connection (`node`). */
   node?: string;
@@ -76,22 +84,28 @@ type Outcome = { status: 200; data: unknown } | { status: CrossbarErrorCode; ext
 
 /**
  * The request handler; claims every `/v2/` path and answers in Crossbar's envelope.
- * @example httpRoutes({ …, handlers: [websocketsApi({ catalogue, sessions: hub.sessions, authenticator, version })] })
+ * @example httpRoutes({ …, handlers: [websocketsApi({ catalogue, sessions: hub.sessions, access, addressOf, version })] })
  */
 export function websocketsApi(opts: WebsocketsApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const catalogueData = bindingCatalogueData(opts.catalogue);
 
-  async function accountView(token: string | undefined, accountId: string, socketId: string | undefined): Promise<Outcome> {
-    if (!token) return { status: 401 };
-    let identity: Identity;
-    try {
-      const auth = await opts.authenticator.authenticate(token);
-      if (!auth.ok) return { status: 401 };
-      identity = auth.identity;
-      if (await accountAccess(opts.authenticator, identity, accountId, token)) return { status: 403 };
-    } catch {
-      return { status: 503 };
+  /** The caller's identity when it may see the account, else the error answer. */
+  async function admit(req: IncomingMessage, token: string, accountId: string): Promise<Identity | Outcome> {
+    const auth = await opts.access.authenticate(opts.addressOf(req).ip, token);
+    if (!auth.ok) {
+      if (auth.error === ErrorText.authUnavailable) return { status: 503 };
+      // An IP blocked after failed logins gets 429 with the block's text, as its sockets' handshakes do.
+      return auth.error.startsWith('too many failed authentication attempts') ? { status: 429, extra: { message: auth.error } } : { status: 401 };
     }
+    const denied = await opts.access.authorize(auth.identity, accountId, token);
+    if (denied === ErrorText.authUnavailable) return { status: 503 };
+    return denied ? { status: 403 } : auth.identity;
+  }
+
+  async function accountView(req: IncomingMessage, token: string | undefined, accountId: string, socketId: string | undefined): Promise<Outcome> {
+    if (!token) return { status: 401 };
+    const admitted = await admit(req, token, accountId);
+    if ('status' in admitted) return admitted;
     const views = [...localViews(opts.sessions, accountId, socketId, opts.node), ...((await opts.peers?.(accountId, socketId)) ?? [])];
     if (socketId === undefined) return { status: 200, data: views };
     // A connection that holds nothing of this account does not exist for it.
@@ -106,7 +120,7 @@ export function websocketsApi(opts: WebsocketsApiOptions): (req: IncomingMessage
     if (req.method !== 'GET' && !head) outcome = { status: 405 };
     else if (segments.length === 1 && segments[0] === 'websockets') outcome = { status: 200, data: catalogueData };
     else if (segments.length >= 3 && segments.length <= 4 && segments[0] === 'accounts' && ACCOUNT.test(segments[1]!) && segments[2] === 'websockets') {
-      outcome = await accountView(token, segments[1]!, segments[3]);
+      outcome = await accountView(req, token, segments[1]!, segments[3]);
     } else outcome = { status: 404, extra: { not_found: 'The path requested is invalid' } };
     if (outcome.status === 200) sendEnvelope(res, 200, crossbarSuccess(ctx, outcome.data), head);
     else sendEnvelope(res, outcome.status, crossbarError(ctx, outcome.status, outcome.extra), head);

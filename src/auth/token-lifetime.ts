@@ -52,7 +52,7 @@ export class TokenLifetime {
   private readonly lineage = new Map<string, { grants: Map<string, Grant>; at: number }>();
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   private readonly interval?: NodeJS.Timeout;
-  /** Drops lineage of gone connections whether or not periodic re-validation runs (it may be off). */
+  /** Drops what gone connections left whether or not periodic re-validation runs (it may be off). */
   private readonly sweeper: NodeJS.Timeout;
   private readonly lineageMs: number;
   private running?: Promise<void>;
@@ -64,8 +64,25 @@ export class TokenLifetime {
       this.interval.unref();
     }
     this.lineageMs = opts.lineageMs ?? LINEAGE_MS;
-    this.sweeper = setInterval(() => this.sweepLineage(), Math.min(LINEAGE_SWEEP_MS, this.lineageMs));
+    this.sweeper = setInterval(() => this.sweep(), Math.min(LINEAGE_SWEEP_MS, this.lineageMs));
     this.sweeper.unref();
+  }
+
+  /**
+   * Forgets what gone connections left: grants not recovered within the lineage time, and the expiry
+   * timers of tokens no connection holds any more (a long-lived JWT's would otherwise wait for its `exp`).
+   */
+  private sweep(): void {
+    this.sweepLineage();
+    if (this.expiryTimers.size === 0) return;
+    const held = new Set<string>();
+    for (const session of this.opts.hub.sessions) for (const grant of this.grants.get(session)?.values() ?? []) held.add(grant.token);
+    for (const { grants } of this.lineage.values()) for (const grant of grants.values()) held.add(grant.token);
+    for (const [token, timer] of this.expiryTimers) {
+      if (held.has(token)) continue;
+      clearTimeout(timer);
+      this.expiryTimers.delete(token);
+    }
   }
 
   /** Forgets the grants of connections that are gone and were not recovered within the lineage time. */

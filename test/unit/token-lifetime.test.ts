@@ -1,5 +1,5 @@
-// Token lifetime's own bookkeeping: what it keeps about connections that are gone is forgotten on time,
-// whether or not periodic re-validation runs.
+// Token lifetime's own bookkeeping: what it keeps about connections that are gone (grants, expiry
+// timers) is forgotten on time, whether or not periodic re-validation runs.
 import pino from 'pino';
 import { AccessControl } from '../../src/auth/access-control';
 import { createLimitsCounters } from '../../src/auth/limits-counters';
@@ -25,6 +25,27 @@ it('forgets the grants of a Socket.IO connection that never came back, with peri
     expect(lineage.size).toBe(3);
     jest.advanceTimersByTime(2 * 60_000 + 1);
     expect(lineage.size).toBe(0);
+  } finally {
+    lifetime.close();
+  }
+});
+
+it('drops the expiry timer of a long-lived token once no connection holds it', () => {
+  jest.useFakeTimers();
+  const logger = pino({ level: 'silent' });
+  const hub = { sessions: new Set<Session>() } as unknown as Hub;
+  const access = AccessControl.plain({ authenticate: () => Promise.resolve({ ok: false, error: 'no' }) }, logger);
+  const lifetime = new TokenLifetime({ hub, access, counters: createLimitsCounters(), logger, recheckMs: 0 });
+  const timers = (lifetime as unknown as { expiryTimers: Map<string, unknown> }).expiryTimers;
+  try {
+    const [kept, gone] = [new Session({ generation: 'websocket' } as unknown as SessionTransport), new Session({ generation: 'websocket' } as unknown as SessionTransport)];
+    hub.sessions.add(kept);
+    const identity = { accountId: 'a'.repeat(32), descendants: new Set<string>(), superduper: false, expiresAt: Date.now() + 10 * 24 * 3600_000 };
+    lifetime.track(kept, identity.accountId, 'token-kept', identity);
+    lifetime.track(gone, identity.accountId, 'token-gone', identity);
+    expect([...timers.keys()].sort()).toEqual(['token-gone', 'token-kept']);
+    jest.advanceTimersByTime(60_001);
+    expect([...timers.keys()]).toEqual(['token-kept']);
   } finally {
     lifetime.close();
   }

@@ -27,12 +27,16 @@ export function rabbitVersion(): string {
   }
 }
 
-/** The RabbitMQ (beam.smp) process id, for CPU accounting of Web-STOMP. */
+/**
+ * The RabbitMQ server's (beam.smp) process id, for CPU accounting. `rabbitmqctl` runs a short-lived
+ * beam.smp of its own, so the server is the one booting the `rabbit` application.
+ */
 export function brokerPid(): number | undefined {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'beam.smp') return Number(entry);
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'beam.smp') continue;
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('rabbit\0boot')) return Number(entry);
     } catch {
       /* process gone */
     }

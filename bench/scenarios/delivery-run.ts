@@ -59,7 +59,9 @@ function cpuOfOthers(publisher: ChildProcess, fleets: ChildProcess[], serverPid:
       return 0; // the process is gone
     }
   };
-  const groups = { serverPid: [serverPid], publisherCpuPct: [publisher.pid], fleetCpuPct: fleets.map((f) => f.pid), brokerCpuPct: broker === serverPid ? [] : [broker] };
+  // Web-STOMP's server is the broker: its CPU is the server column, not a broker column.
+  const groups: Record<string, Array<number | undefined>> = { serverPid: [serverPid], publisherCpuPct: [publisher.pid], fleetCpuPct: fleets.map((f) => f.pid) };
+  if (broker !== serverPid) groups['brokerCpuPct'] = [broker];
   const sum = (pids: Array<number | undefined>) => pids.reduce((n: number, pid) => n + read(pid), 0);
   const start = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, sum(pids)]));
   const machine0 = machineBusyMillis();

@@ -57,11 +57,14 @@ export class CommandHandler {
     return this.enqueue(session, parseEnvelope(envelope), origin);
   }
 
-  /** Commands of one session run in arrival order, so subscribe-then-unsubscribe means what it says. */
+  /**
+   * Commands of one session run in arrival order, so subscribe-then-unsubscribe means what it says.
+   * The returned promise rejects if writing this command's reply failed; the queue goes on regardless.
+   */
   private enqueue(session: Session, parsed: ParseResult, origin: CommandOrigin): Promise<void> {
     const previous = this.queues.get(session) ?? Promise.resolve();
     const next = previous.then(() => this.run(session, parsed, origin));
-    this.queues.set(session, next);
+    this.queues.set(session, next.catch(() => undefined));
     return next;
   }
 

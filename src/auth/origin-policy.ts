@@ -7,7 +7,9 @@
  * @example const allowed = originPolicy("https://portal.example.com, https://*.example.net"); allowed("https://a.example.net") // true
  */
 export function originPolicy(spec: string): (origin: string | undefined) => boolean {
-  const entries = spec.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
+  // Normalised as the header is below (`https://portal.example.com/` is a common way to write an origin).
+  const normalise = (s: string) => s.trim().toLowerCase().replace(/\/$/, '');
+  const entries = spec.split(',').map(normalise).filter((s) => s.length > 0);
   if (entries.length === 0 || entries.includes('*')) return () => true;
   const exact = new Set(entries.filter((e) => !e.includes('*')));
   const suffixes = entries
@@ -18,7 +20,7 @@ export function originPolicy(spec: string): (origin: string | undefined) => bool
     });
   return (origin) => {
     if (origin === undefined) return true;
-    const o = origin.trim().toLowerCase().replace(/\/$/, '');
+    const o = normalise(origin);
     if (exact.has(o)) return true;
     return suffixes.some((s) => o.startsWith(s.scheme) && o.endsWith(s.suffix) && o.length > s.scheme.length + s.suffix.length);
   };

@@ -87,6 +87,13 @@ describe('originPolicy', () => {
     expect(allowed('https://a.example.net.evil.com')).toBe(false);
     expect(allowed('null')).toBe(false);
   });
+
+  it('reads listed origins the way it reads the header: a trailing slash on either side does not matter', () => {
+    const allowed = originPolicy('https://portal.example.com/, https://*.example.net/');
+    expect(allowed('https://portal.example.com')).toBe(true);
+    expect(allowed('https://a.example.net')).toBe(true);
+    expect(allowed('https://evil.example.com')).toBe(false);
+  });
 });
 
 describe('ClientAddressResolver', () => {

@@ -87,7 +87,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         bindingsApi(catalogue),
         cluster.api,
         websocketsApi({ catalogue, sessions: hub.sessions, access: security.access, addressOf: (req) => security.addresses.of(req), version: VERSION, node: cluster.node, peers: (account, socket) => cluster.peerWebsocketViews(account, socket) }),
-        demoApi({ enabled: config.demo, authenticator, logger, publish: (ex, rk, p) => bus.publish(ex, rk, p), demoIdentity: () => firstTokenOf(config.tokensFile) }),
+        demoApi({ enabled: config.demo, access: security.access, addressOf: (req) => security.addresses.of(req), logger, publish: (ex, rk, p) => bus.publish(ex, rk, p), demoIdentity: () => firstTokenOf(config.tokensFile) }),
       ],
     }),
   );

@@ -3,8 +3,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Joi from 'joi';
 import type { Logger } from 'pino';
-import { Authenticator, authorize } from '../auth/authenticator';
+import type { AccessControl } from '../auth/access-control';
 import { readTokensFile } from '../auth/static-tokens';
+import { ErrorText } from '../protocol/error-texts';
+import type { ClientAddress } from './client-address';
 import { simulateCall } from '../simulator/simulate-call';
 import { BodyError, readJsonBody, RequestHandler, sendJson } from './json-io';
 
@@ -20,7 +22,10 @@ export interface DemoIdentity {
 export interface DemoApiOptions {
   /** `config.demo`: when false every demo path answers 404. */
   enabled: boolean;
-  authenticator: Authenticator;
+  /** The sockets' access control: failed tokens count towards the IP block, accounts are checked as on a socket. */
+  access: AccessControl;
+  /** The client address of a request (X-Forwarded-For from trusted proxies only). */
+  addressOf: (req: IncomingMessage) => ClientAddress;
   /** Publishes through the bridge's own RabbitMQ connection; false when it is not connected. */
   publish: (exchange: string, routingKey: string, payload: Record<string, unknown>) => boolean;
   /** The identity shown on the page (the first token of the tokens file), if any. */
@@ -51,6 +56,13 @@ function error(res: ServerResponse, status: number, message: string): void {
   sendJson(res, status, { status: 'error', message });
 }
 
+/** The HTTP status of an auth refusal: 503 while the auth backend is away, 429 for a blocked IP, else `otherwise`. */
+function refusalStatus(text: string, otherwise: 401 | 403): number {
+  if (text === ErrorText.authUnavailable) return 503;
+  if (text.startsWith('too many failed authentication attempts')) return 429;
+  return otherwise;
+}
+
 async function simulate(req: IncomingMessage, res: ServerResponse, opts: DemoApiOptions): Promise<void> {
   let body: unknown;
   try {
@@ -61,10 +73,10 @@ async function simulate(req: IncomingMessage, res: ServerResponse, opts: DemoApi
   const { value, error: invalid } = simulateSchema.validate(body);
   if (invalid) return error(res, 400, invalid.message);
   const { account_id: accountId, auth_token: token } = value as { account_id: string; auth_token: string };
-  const auth = await opts.authenticator.authenticate(token);
-  if (!auth.ok) return error(res, 401, auth.error);
-  const refused = authorize(auth.identity, accountId);
-  if (refused) return error(res, 403, refused);
+  const auth = await opts.access.authenticate(opts.addressOf(req).ip, token);
+  if (!auth.ok) return error(res, refusalStatus(auth.error, 401), auth.error);
+  const refused = await opts.access.authorize(auth.identity, accountId, token);
+  if (refused) return error(res, refusalStatus(refused, 403), refused);
   const publish = (exchange: string, routingKey: string, payload: Record<string, unknown>) => {
     if (!opts.publish(exchange, routingKey, payload)) throw new NotConnected();
   };
@@ -80,7 +92,7 @@ async function simulate(req: IncomingMessage, res: ServerResponse, opts: DemoApi
 
 /**
  * The demo API, answering only in demo mode.
- * @example httpRoutes({ …, handlers: [demoApi({ enabled: config.demo, authenticator, publish, demoIdentity, logger })] })
+ * @example httpRoutes({ …, handlers: [demoApi({ enabled: config.demo, access, addressOf, publish, demoIdentity, logger })] })
  */
 export function demoApi(opts: DemoApiOptions): RequestHandler {
   return (req, res) => {

@@ -33,6 +33,7 @@ it.each([
   [['--port', 'abc'], {}, 'invalid setting --port: must be a number'],
   [[], { EH_AMQP_URL: 'nonsense' }, 'invalid setting EH_AMQP_URL'],
   [['--tokens-file', '/nonexistent/tokens.json'], {}, 'tokens file /nonexistent/tokens.json: ENOENT'],
+  [['--realms-file', '/nonexistent/realms.json'], {}, 'realms file /nonexistent/realms.json: ENOENT'],
   [['--frobnicate'], {}, 'unknown option --frobnicate'],
 ])('exits 2 on invalid configuration %j %j', async (args, env, message) => {
   const run = runMain(args, env);

@@ -1,6 +1,7 @@
 // Owns simulating the non-call families: N realistic events of one kind at a steady rate, and making
 // sure KAZOO's exchange exists first without fighting an existing one over its options.
 import type * as amqp from 'amqplib';
+import { declareExchanges } from '../bus/exchanges';
 import type { Publish } from './simulate-call';
 import { EventKind, EventOptions, familyEvent } from './kazoo-family-events';
 
@@ -13,17 +14,8 @@ export function exchangeOf(kind: EventKind | 'call'): string {
  * Leaves an existing exchange as it is and creates a missing one as KAZOO does (topic, not durable).
  * @example await ensureExchange(connection, "faxes");
  */
-export async function ensureExchange(connection: amqp.ChannelModel, exchange: string): Promise<void> {
-  const probe = await connection.createChannel();
-  probe.on('error', () => undefined);
-  try {
-    await probe.checkExchange(exchange);
-    await probe.close();
-  } catch {
-    const maker = await connection.createChannel();
-    await maker.assertExchange(exchange, 'topic', { durable: false });
-    await maker.close();
-  }
+export function ensureExchange(connection: amqp.ChannelModel, exchange: string): Promise<void> {
+  return declareExchanges(connection, [exchange]);
 }
 
 /**

@@ -40,6 +40,8 @@ export class AmqpBus implements EventBus {
   private channel?: amqp.Channel;
   private queue?: string;
   private stopped = false;
+  /** Set by pause() (graceful drain): later connections bind but do not consume. */
+  private paused = false;
   private consumerTag?: string;
   /** Times the broker connection was lost. */
   reconnects = 0;
@@ -86,7 +88,8 @@ export class AmqpBus implements EventBus {
   }
 
   /**
-   * Runs after every (re)connection: channel, exchanges, queue, consumer, then every wanted binding.
+   * Runs after every (re)connection: channel, exchanges, queue, consumer (unless paused), then every
+   * wanted binding.
    * amqplib's recovery watches the connection only once this resolves: until then an unheard 'error'
    * would crash the process and a close would go unnoticed, so setup listens itself and fails (to be
    * retried) when the connection or channel was lost before every binding was re-declared.
@@ -107,10 +110,12 @@ export class AmqpBus implements EventBus {
       if (!this.stopped) model.close().catch(() => undefined);
     });
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
-    const { consumerTag } = await channel.consume(queue, (msg) => {
-      if (msg) this.opts.onMessage(msg.fields.exchange, msg.fields.routingKey, msg.content);
-    }, { noAck: true });
-    this.consumerTag = consumerTag;
+    if (!this.paused) {
+      const { consumerTag } = await channel.consume(queue, (msg) => {
+        if (msg) this.opts.onMessage(msg.fields.exchange, msg.fields.routingKey, msg.content);
+      }, { noAck: true });
+      this.consumerTag = consumerTag;
+    }
     for (const state of this.refs.all()) state.bound = false;
     this.channel = channel;
     this.queue = queue;
@@ -190,9 +195,11 @@ export class AmqpBus implements EventBus {
 
   /**
    * Stops consuming (graceful drain): resolves once the broker confirmed the cancel, so every delivery
-   * already on its way has been handed to `onMessage`. Bindings stay until `close()`.
+   * already on its way has been handed to `onMessage`. Bindings stay until `close()`, and a
+   * reconnection in the meantime does not start consuming again.
    */
   async pause(): Promise<void> {
+    this.paused = true;
     const channel = this.channel;
     const tag = this.consumerTag;
     this.consumerTag = undefined;

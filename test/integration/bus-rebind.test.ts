@@ -50,3 +50,15 @@ it('reports every message of a burst as published, even while the channel buffer
   expect(results.filter((sent) => !sent)).toHaveLength(0);
   await pollUntil('every message back from the broker', () => (delivered.length === results.length ? true : undefined), 10000);
 });
+
+it('stays paused (graceful drain) across a reconnection: the new connection binds but does not consume', async () => {
+  const binding = { exchange: 'callevt', routingKey: 'call.CHANNEL_CREATE.paused' };
+  await bus.acquire(binding);
+  await bus.pause();
+  const reconnects = bus.reconnects;
+  proxy.cutAll();
+  await pollUntil('the bus to reconnect', () => (bus.reconnects > reconnects && bus.ready ? true : undefined), 10000);
+  expect(bus.publish(binding.exchange, binding.routingKey, { 'Event-Name': 'CHANNEL_CREATE' })).toBe(true);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(delivered).toEqual([]);
+});

@@ -15,10 +15,22 @@ export function scrubTokens(text: string): string {
   return text.replace(TOKEN_IN_TEXT, (_m, prefix: string, token: string) => prefix + redactToken(token));
 }
 
+/** `value` with quoted tokens shortened in its strings: nested arrays, plain objects and errors, never mutated. */
 function scrubValue(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return scrubTokens(value);
-  if (depth > 0 && Array.isArray(value)) return value.map((v) => scrubValue(v, depth - 1));
-  return value;
+  if (depth <= 0 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth - 1));
+  if (value instanceof Error) {
+    // A copy of the same class, so pino's error serializer still names it.
+    const copy = Object.assign(Object.create(Object.getPrototypeOf(value) as object) as Error, value);
+    copy.message = scrubTokens(value.message);
+    if (value.stack !== undefined) copy.stack = scrubTokens(value.stack);
+    return copy;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, depth - 1);
+  return out;
 }
 
 /**
@@ -37,12 +49,14 @@ export function createLogger(level: string, pretty = process.stdout.isTTY === tr
       // Error texts may quote a token (KAZOO's "failed to authenticate token <T>"): shorten it there too.
       log: (object) => {
         const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(object)) out[k] = scrubValue(v, 2);
+        for (const [k, v] of Object.entries(object)) out[k] = scrubValue(v, 4);
         return out;
       },
     },
     hooks: {
       logMethod(args, method) {
+        // `logger.error(err)` alone: pino would take the error's own message, unscrubbed, as the line's text.
+        if (args.length === 1 && args[0] instanceof Error) return method.apply(this, [{ err: args[0] }, scrubTokens(args[0].message)]);
         if (typeof args[args.length - 1] === 'string') args[args.length - 1] = scrubTokens(args[args.length - 1] as string);
         method.apply(this, args);
       },

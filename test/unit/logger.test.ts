@@ -34,3 +34,17 @@ it('writes JSON lines with the connection id of a child logger and no full token
   expect(first!['auth_token']).toBe('tok-…89');
   expect(second).toMatchObject({ session: 'c0ffee', msg: 'auth failure for token tok-…89' });
 });
+
+it('shortens tokens quoted in errors and in nested objects too', () => {
+  const out = capture();
+  const logger = createLogger('debug', false, out.stream);
+  logger.error({ err: new Error(`failed to authenticate token ${TOKEN}`) }, 'command failed unexpectedly');
+  logger.debug({ reply: { data: { errors: [`failed to authenticate token ${TOKEN}`] } } }, 'reply');
+  logger.warn(new Error(`failed to authenticate token ${TOKEN}`));
+  expect(JSON.stringify(out.lines())).not.toContain(TOKEN);
+  const [first, second] = out.lines();
+  expect(first).toMatchObject({ err: { type: 'Error', message: 'failed to authenticate token tok-…89' } });
+  expect(String((first!['err'] as { stack: string }).stack)).toMatch(/^Error: failed to authenticate token tok-…89\n/);
+  expect(second).toMatchObject({ reply: { data: { errors: ['failed to authenticate token tok-…89'] } } });
+  expect(out.lines()[2]).toMatchObject({ msg: 'failed to authenticate token tok-…89', err: { message: 'failed to authenticate token tok-…89' } });
+});

@@ -1,7 +1,7 @@
 // Owns the plain HTTP surface on the shared port: health, readiness, the demo page and its assets.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serveStatic, ExtraFiles } from './static-files';
-import type { RequestHandler } from './json-io';
+import { RequestHandler, sendJson } from './json-io';
 
 export interface HttpRoutesOptions {
   publicDir: string;
@@ -10,12 +10,6 @@ export interface HttpRoutesOptions {
   readiness: () => { ready: boolean; checks: Record<string, unknown> };
   /** Small APIs tried in order before the static files (e.g. /api/bindings, /api/demo). */
   handlers?: readonly RequestHandler[];
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, head: boolean): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
-  res.end(head ? undefined : text);
 }
 
 /**

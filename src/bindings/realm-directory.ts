@@ -35,10 +35,6 @@ export class RealmDirectory {
     return this.accountByRealm.get(realm.toLowerCase());
   }
 
-  get size(): number {
-    return this.realmByAccount.size;
-  }
-
   /**
    * Adds every entry of a realms file `{"realms": {"<account_id>": "<realm>"}}`; throws naming the problem.
    * @example realmDirectory.loadFile("config/realms.json")

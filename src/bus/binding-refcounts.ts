@@ -40,10 +40,6 @@ export function bindingId(b: AmqpBinding): string {
 export class BindingRefcounts {
   private readonly states = new Map<string, BindingState>();
 
-  get size(): number {
-    return this.states.size;
-  }
-
   /** Bindings currently wanted (count > 0). */
   wanted(): BindingState[] {
     return [...this.states.values()].filter((s) => s.count > 0);

@@ -177,6 +177,16 @@ describe('conference and document events', () => {
     expect(events[0]).toMatchObject({ name: 'event', routing_key: `conference.event.add-member.${id.accountId}.confA.caller-1` });
   });
 
+  it('encodes a raw participant call id in a conference binding, as for call bindings', async () => {
+    const id = bridge.server.addIdentity();
+    const c = await ws();
+    const binding = 'conference.event.confB.caller-2@pbx';
+    expect((await c.subscribe(id.token, id.accountId, binding)).status).toBe('success');
+    await bridge.kazoo.conferenceEvent('add-member', id.accountId, 'confB', 'caller-2@pbx');
+    const [event] = await c.waitEvents('the participant event', (e) => e.data['call_id'] === 'caller-2@pbx');
+    expect(event).toMatchObject({ subscribed_key: binding, routing_key: `conference.event.add-member.${id.accountId}.confB.caller-2%40pbx` });
+  });
+
   it('delivers document changes to object.* and to the seed spelling doc_created.*.user.*', async () => {
     const id = bridge.server.addIdentity();
     const c = await ws();

@@ -61,12 +61,8 @@ export class Admission {
   /** Decides on a connection attempt: undefined to let it through, else why not. */
   check(req: IncomingMessage): Refusal | undefined {
     const { counters, logger } = this.opts;
-    const origin = req.headers.origin;
-    if (!this.opts.originAllowed(origin)) {
-      counters.originsRefused++;
-      logger.info({ origin }, 'connection refused by the origin policy');
-      return { status: 403, text: ErrorText.originNotAllowed(String(origin)) };
-    }
+    const refused = this.checkOrigin(req);
+    if (refused) return refused;
     const { ip } = this.opts.addresses.of(req);
     const blocked = this.opts.failures.blockedFor(ip);
     if (blocked > 0) {
@@ -82,6 +78,19 @@ export class Admission {
   }
 
   /**
+   * The origin policy alone, for requests that continue a Socket.IO session: a session opened without
+   * Origin (a `<script>` JSONP handshake, which any page can make and read) must not go on from a page
+   * the policy refuses.
+   */
+  private checkOrigin(req: IncomingMessage): Refusal | undefined {
+    const origin = req.headers.origin;
+    if (this.opts.originAllowed(origin)) return undefined;
+    this.opts.counters.originsRefused++;
+    this.opts.logger.info({ origin }, 'connection refused by the origin policy');
+    return { status: 403, text: ErrorText.originNotAllowed(String(origin)) };
+  }
+
+  /**
    * Wraps the server's current `request` and `upgrade` listeners (install it after the dispatcher) and
    * counts Engine.IO sessions per IP. Raw WebSocket connections are counted from upgrade to TCP close.
    */
@@ -91,17 +100,16 @@ export class Admission {
     server.removeAllListeners('request');
     server.removeAllListeners('upgrade');
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      const refusal = isSocketIoHandshake(req.url ?? '/') ? this.check(req) : undefined;
+      const url = req.url ?? '/';
+      const refusal = isSocketIoHandshake(url) ? this.check(req) : url.startsWith('/socket.io/') ? this.checkOrigin(req) : undefined;
       if (refusal) return refuseRequest(res, refusal);
       for (const l of savedRequest) l.call(server, req, res);
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const url = req.url ?? '/';
       const socketIo = url.startsWith('/socket.io/');
-      if (!socketIo || isSocketIoHandshake(url)) {
-        const refusal = this.check(req);
-        if (refusal) return refuseUpgrade(socket, refusal);
-      }
+      const refusal = !socketIo || isSocketIoHandshake(url) ? this.check(req) : this.checkOrigin(req);
+      if (refusal) return refuseUpgrade(socket, refusal);
       if (!socketIo) this.count(req, socket);
       for (const l of savedUpgrade) l.call(server, req, socket, head);
     });

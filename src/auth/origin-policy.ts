@@ -1,5 +1,5 @@
 // Owns the browser origin policy (EH_ALLOWED_ORIGINS): which page origins may open a connection.
-// Pure string matching; requests without an Origin header (non-browser clients) are not its business.
+// Pure string matching; requests from non-browser clients (no Origin, or one no browser sends) are not its business.
 
 /**
  * Parses `*` (everyone, KAZOO's behaviour) or a comma list of origins, where `https://*.example.com`
@@ -21,6 +21,8 @@ export function originPolicy(spec: string): (origin: string | undefined) => bool
   return (origin) => {
     if (origin === undefined) return true;
     const o = normalise(origin);
+    // A browser sends `scheme://host[:port]` or `null`; old ws clients (Socket.IO 0.9 for Node) send a bare `host:port`.
+    if (!o.includes('://') && o !== 'null') return true;
     if (exact.has(o)) return true;
     return suffixes.some((s) => o.startsWith(s.scheme) && o.endsWith(s.suffix) && o.length > s.scheme.length + s.suffix.length);
   };

@@ -27,8 +27,12 @@ async function wsFrom(server: TestServer, ip: string, headers: Record<string, st
 
 /** Tries a raw WebSocket upgrade; resolves with the HTTP status of a refusal, or 101. */
 function upgradeStatus(server: TestServer, headers: Record<string, string>): Promise<{ status: number; body: string; socket?: WebSocket }> {
+  return upgradeStatusAt(server, '/', headers);
+}
+
+function upgradeStatusAt(server: TestServer, path: string, headers: Record<string, string>): Promise<{ status: number; body: string; socket?: WebSocket }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(server.url.replace(/^http/, 'ws') + '/', { headers });
+    const ws = new WebSocket(server.url.replace(/^http/, 'ws') + path, { headers });
     ws.once('open', () => resolve({ status: 101, body: '', socket: ws }));
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
@@ -175,6 +179,21 @@ describe('limits', () => {
     const allowed = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`, { headers: { Origin: 'https://portal.example.com' } });
     expect(allowed.status).toBe(200);
     expect(counters().originsRefused).toBeGreaterThanOrEqual(2);
+  });
+
+  it('origin policy: a session opened without Origin (a <script> JSONP handshake) cannot be continued from a refused origin', async () => {
+    const evil = { Origin: 'https://evil.example.com' };
+    const upgrade = (path: string) => upgradeStatusAt(server, path, { ...evil, 'X-Forwarded-For': freshIp() });
+    // Socket.IO 0.9: the handshake answers JSONP, so a page on any site can read the sid.
+    const legacy = await fetch(`${server.url}/socket.io/1/?jsonp=0`, { headers: { 'X-Forwarded-For': freshIp() } });
+    const legacySid = /"([^":]+):/.exec(await legacy.text())![1]!;
+    expect(await upgrade(`/socket.io/1/websocket/${legacySid}`)).toMatchObject({ status: 403 });
+    const post = await fetch(`${server.url}/socket.io/1/xhr-polling/${legacySid}`, { method: 'POST', body: '5:::{"name":"ping","args":[{}]}', headers: evil });
+    expect(post.status).toBe(403);
+    // Engine.IO 3 has JSONP polling too.
+    const eio = await fetch(`${server.url}/socket.io/?EIO=3&transport=polling&j=0`, { headers: { 'X-Forwarded-For': freshIp() } });
+    const sid = /sid\\?":\\?"([^"\\]+)/.exec(await eio.text())![1]!;
+    expect(await upgrade(`/socket.io/?EIO=3&transport=websocket&sid=${sid}`)).toMatchObject({ status: 403 });
   });
 
   it('origin policy: a handshake Engine.IO accepts without EIO or with an empty sid is refused too', async () => {

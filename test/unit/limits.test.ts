@@ -88,6 +88,13 @@ describe('originPolicy', () => {
     expect(allowed('null')).toBe(false);
   });
 
+  it('lets through an Origin no browser sends (old ws clients send a bare host:port), never `null`', () => {
+    const allowed = originPolicy('https://portal.example.com');
+    expect(allowed('127.0.0.1:5555')).toBe(true);
+    expect(allowed('null')).toBe(false);
+    expect(allowed('https://127.0.0.1:5555')).toBe(false);
+  });
+
   it('reads listed origins the way it reads the header: a trailing slash on either side does not matter', () => {
     const allowed = originPolicy('https://portal.example.com/, https://*.example.net/');
     expect(allowed('https://portal.example.com')).toBe(true);

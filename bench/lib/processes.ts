@@ -31,6 +31,9 @@ export function forkTs(entry: string, args: string[], opts: ForkOptions): ChildP
     env: { ...process.env, BENCH_CHILD_MAX_MS: String(20 * 60_000) },
   });
   fs.closeSync(log);
+  // A child that died (e.g. a source file it imports did not compile) fails its row, not the run:
+  // without a listener, the next send on its closed IPC channel would throw from an 'error' event.
+  child.on('error', (err) => process.stderr.write(`bench child ${opts.logName}: ${err.message}\n`));
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;

@@ -34,7 +34,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const app = await startApp(config, logger);
   if (config.demo) {
-    const [token, identity] = [...readTokensFile(config.tokensFile)][0] ?? [];
+    // Only the static driver has a tokens file (with Crossbar or JWT it may not exist): no token to show.
+    const [token, identity] = (config.auth === 'static' ? [...readTokensFile(config.tokensFile)][0] : undefined) ?? [];
     process.stdout.write(
       `\n  Event Horizon is running.\n  Demo page:   ${app.url}/\n  WebSocket:   ${app.url.replace(/^http/, 'ws')}/\n` +
         (token ? `  Demo token:  ${token}  (account ${identity!.accountId})\n` : '') +

@@ -57,3 +57,13 @@ it('starts, answers, prints the demo token in demo mode, and exits 0 on SIGTERM'
   run.child.kill('SIGTERM');
   expect(await run.exited).toBe(0);
 }, 30000);
+
+it('runs in demo mode with another auth driver and no tokens file, showing no demo token', async () => {
+  const args = ['--port', '0', '--host', '127.0.0.1', '--demo', '--auth', 'crossbar', '--crossbar-url', 'http://127.0.0.1:9/v2', '--tokens-file', '/nonexistent/tokens.json'];
+  const run = runMain(args, { EH_LOG_LEVEL: 'warn' });
+  const url = await waitUntil('the demo banner', () => /Demo page:\s+(http:\/\/\S+)\//.exec(run.out())?.[1], run.onOutput, 20000);
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  expect(run.out()).not.toContain('Demo token:');
+  run.child.kill('SIGTERM');
+  expect(await run.exited).toBe(0);
+}, 30000);

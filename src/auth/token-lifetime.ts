@@ -136,7 +136,7 @@ export class TokenLifetime {
     return this.recheck(new Set([...grants.values()].map((g) => g.token)));
   };
 
-  /** Re-validates every token that holds subscriptions; resolves when done. Runs never overlap. */
+  /** Re-validates every token that holds subscriptions; resolves when done, never rejects. Runs never overlap. */
   recheckAll(): Promise<void> {
     return this.recheck();
   }
@@ -146,9 +146,12 @@ export class TokenLifetime {
       this.again = true;
       return this.running;
     }
-    this.running = this.run(only).finally(() => {
-      this.running = undefined;
-    });
+    // Never rejects: its callers are timers and file watchers, where a rejection would go unhandled.
+    this.running = this.run(only)
+      .catch((err: Error) => this.opts.logger.error({ err }, 'token re-validation round failed'))
+      .finally(() => {
+        this.running = undefined;
+      });
     await this.running;
     if (this.again) {
       this.again = false;
@@ -252,7 +255,12 @@ export class TokenLifetime {
       data: { errors: [text], account_id: accountId, unsubscribed: bindings, subscribed: session.bindings() },
     };
     // Reported like a failed legacy subscribe, so Socket.IO pages also get KAZOO 3.x's `auth_failure`.
-    session.transport.reply(notice, token ? { legacyEmit: 'subscribe', authToken: token } : { legacyEmit: 'subscribe' });
+    // The subscriptions are already gone: a notice that cannot be written must not stop the round.
+    try {
+      session.transport.reply(notice, token ? { legacyEmit: 'subscribe', authToken: token } : { legacyEmit: 'subscribe' });
+    } catch (err) {
+      this.opts.logger.warn({ session: session.id, err: (err as Error).message }, 'could not tell the client its subscriptions ended');
+    }
   }
 
   /**

@@ -50,3 +50,30 @@ it('drops the expiry timer of a long-lived token once no connection holds it', (
     lifetime.close();
   }
 });
+
+it('a connection whose reply throws does not fail the round, nor the other connections in it', async () => {
+  const logger = pino({ level: 'silent' });
+  const account = 'b'.repeat(32);
+  const hub = { sessions: new Set<Session>(), unsubscribe: (s: Session, _a: string, bindings: string[]) => bindings.forEach((b) => s.held.delete(`${account}/${b}`)) } as unknown as Hub;
+  const replies: string[] = [];
+  const session = (reply: () => void) => {
+    const s = new Session({ generation: 'websocket', reply } as unknown as SessionTransport);
+    // Held for a minute with no token granted on this connection: ended, fail closed.
+    s.held.set(`${account}/call.*.*`, { room: `${account}/call.*.*`, accountId: account, binding: 'call.*.*', since: Date.now() - 60_000 });
+    hub.sessions.add(s);
+    return s;
+  };
+  session(() => {
+    throw new Error('socket gone');
+  });
+  const healthy = session(() => replies.push('notice'));
+  const access = AccessControl.plain({ authenticate: () => Promise.resolve({ ok: false, error: 'no' }) }, logger);
+  const lifetime = new TokenLifetime({ hub, access, counters: createLimitsCounters(), logger, recheckMs: 0 });
+  try {
+    await expect(lifetime.recheckAll()).resolves.toBeUndefined();
+    expect(replies).toEqual(['notice']);
+    expect(healthy.held.size).toBe(0);
+  } finally {
+    lifetime.close();
+  }
+});

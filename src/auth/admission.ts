@@ -40,15 +40,18 @@ function query(url: string): URLSearchParams {
 
 /**
  * A request that starts a new Socket.IO session: an Engine.IO handshake, or the 0.9 `GET /socket.io/1/`.
- * Engine.IO's own rule decides: its query keeps the last `sid`, an empty one starts a session, and a
- * missing `EIO` is revision 3. Anything looser would let a new session past the gate.
+ * Engine.IO's own rule decides: no session without a `transport`, its query keeps the last `sid`, an
+ * empty one starts a session, and a missing `EIO` is revision 3. Missing a handshake would let a new
+ * session past the gate; taking Socket.IO's client script (`/socket.io/socket.io.js`) for one would refuse
+ * it to an IP at its cap.
  */
 function isSocketIoHandshake(url: string): boolean {
   const path = url.split('?')[0]!;
   if (/^\/socket\.io\/1\/?$/.test(path)) return true;
   if (!path.startsWith('/socket.io/') || path.startsWith('/socket.io/1/')) return false;
-  const sids = query(url).getAll('sid');
-  return !sids[sids.length - 1];
+  const q = query(url);
+  const sids = q.getAll('sid');
+  return q.has('transport') && !sids[sids.length - 1];
 }
 
 /**

@@ -71,6 +71,8 @@ describe('limits', () => {
     expect(refused).toEqual({ status: 429, body: `too many connections from ${ip}: at most 3` });
     await expect(SocketIoV4ClientWithHeaders(server, { 'X-Forwarded-For': ip })).rejects.toThrow();
     expect(counters().connectionsRefused - before).toBe(2);
+    // Socket.IO's own client script is not a session: it is served to the IP all the same.
+    expect((await fetch(`${server.url}/socket.io/socket.io.min.js`, { headers: { 'X-Forwarded-For': ip } })).status).toBe(200);
     // Another IP is not affected, and a closed connection frees its slot.
     expect((await upgradeStatus(server, { 'X-Forwarded-For': freshIp() })).status).toBe(101);
     await held[0]!.close();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { BENCH_VHOST, descriptorLimits, ensureBenchVhost, rabbitVersion } from './lib/broker';
 import { BENCH_DIR, killAllChildren } from './lib/processes';
 import { settle } from './lib/settle';
-import { checkTargets, renderTables } from './lib/report';
+import { RunRecord, runSummary } from './lib/report';
 import { RunningServer, SYSTEMS, SystemInfo, SystemName, hasLegacySocketIo, startServer } from './lib/systems';
 import { BenchContext, FULL, QUICK, Sizes } from './scenarios/context';
 import { fanout, latency, routing } from './scenarios/delivery-scenarios';
@@ -64,7 +64,21 @@ function updateDoc(mode: string, markdown: string): boolean {
   return true;
 }
 
+/** `--render=<results json>`: rewrites that run's Markdown (and its docs section, for a complete run) from its rows. */
+function renderOnly(file: string): void {
+  const run = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord & { mode: string };
+  const markdown = runSummary(run);
+  const partial = path.basename(file).includes('-partial-') || path.basename(file).startsWith('tiny');
+  fs.writeFileSync(path.join(BENCH_DIR, 'results', `${run.mode}${partial ? '-partial' : ''}-latest.md`), markdown + '\n');
+  if (!partial && updateDoc(run.mode, markdown)) process.stdout.write(`docs/BENCHMARKS.md (${run.mode} section) updated\n`);
+}
+
 async function main(): Promise<void> {
+  const render = option('render');
+  if (render) {
+    renderOnly(render);
+    process.exit(0);
+  }
   const started = new Date();
   const base = option('full') !== undefined ? FULL : option('tiny') !== undefined ? TINY : QUICK;
   const measureOverride = Number(option('measure-ms'));
@@ -142,12 +156,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, `${name}-${stamp}.json`), JSON.stringify(finished, null, 2));
   fs.writeFileSync(path.join(dir, `${name}-latest.json`), JSON.stringify(finished, null, 2));
-  const targets = checkTargets(ctx.rows);
-  const markdown = [
-    `Run ${meta.startedAt} (${Math.round((Date.now() - started.getTime()) / 1000)} s), \`${command}\`${note ? ` — ${note}` : ''}; load average at start ${(meta.machine['loadAverageAtStart'] as number[]).join(' ')}, at end ${finished.loadAverageAtEnd.join(' ')}.`,
-    renderTables(ctx.rows),
-    '#### Targets\n\n' + targets.map((t) => `- ${t}`).join('\n'),
-  ].join('\n\n');
+  const markdown = runSummary(finished);
   fs.writeFileSync(path.join(dir, `${name}-latest.md`), markdown + '\n');
   if (!partial && updateDoc(sizes.mode, markdown)) log(`docs/BENCHMARKS.md (${sizes.mode} section) updated`);
   process.stdout.write('\n' + markdown + '\n');

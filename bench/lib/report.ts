@@ -46,6 +46,15 @@ export function renderTables(rows: ResultRow[]): string {
   return out.join('\n\n');
 }
 
+/** Above this share of a core used by other processes during a compared row, a verdict is flagged. */
+const NOISY_PCT = 50;
+
+/** A warning when other processes took the machine during any of the compared rows. */
+function noise(...compared: Array<ResultRow | undefined>): string {
+  const worst = Math.max(0, ...compared.map((r) => (typeof r?.['restOfMachineCpuPct'] === 'number' ? (r['restOfMachineCpuPct'] as number) : 0)));
+  return worst >= NOISY_PCT ? ` (other processes used up to ${worst}% of a core during these rows: not a reliable verdict)` : '';
+}
+
 /** The product's targets, each checked against this run's rows (only those it measured). */
 export function checkTargets(rows: ResultRow[]): string[] {
   const lines: string[] = [];
@@ -57,16 +66,17 @@ export function checkTargets(rows: ResultRow[]): string[] {
     const plain = pick('fanout', 'plain-sio', variant);
     const stomp = pick('fanout', 'web-stomp', variant);
     const d = (r?: ResultRow) => (r?.['deliveriesPerSec'] as number | undefined) ?? 0;
-    if (ws?.ratioToCeiling !== undefined) lines.push(`fan-out ${variant}: raw ws ${ws.ratioToCeiling.toFixed(2)}× ceiling (target ≥ 0.90): ${verdict(ws.ratioToCeiling >= 0.9)}`);
-    if (sio && plain) lines.push(`fan-out ${variant}: Socket.IO ${(d(sio) / d(plain)).toFixed(2)}× plain Socket.IO (target ≥ 1.00): ${verdict(d(sio) >= d(plain))}`);
-    if (stomp && ws && sio) lines.push(`fan-out ${variant}: raw ws ${(d(ws) / d(stomp)).toFixed(2)}×, Socket.IO ${(d(sio) / d(stomp)).toFixed(2)}× Web-STOMP (target ≥ 1.5): ${verdict(d(ws) >= 1.5 * d(stomp) && d(sio) >= 1.5 * d(stomp))}`);
+    const ceiling = pick('fanout', 'ceiling', variant);
+    if (ws?.ratioToCeiling !== undefined) lines.push(`fan-out ${variant}: raw ws ${ws.ratioToCeiling.toFixed(2)}× ceiling (target ≥ 0.90): ${verdict(ws.ratioToCeiling >= 0.9)}${noise(ws, ceiling)}`);
+    if (sio && plain) lines.push(`fan-out ${variant}: Socket.IO ${(d(sio) / d(plain)).toFixed(2)}× plain Socket.IO (target ≥ 1.00): ${verdict(d(sio) >= d(plain))}${noise(sio, plain)}`);
+    if (stomp && ws && sio) lines.push(`fan-out ${variant}: raw ws ${(d(ws) / d(stomp)).toFixed(2)}×, Socket.IO ${(d(sio) / d(stomp)).toFixed(2)}× Web-STOMP (target ≥ 1.5): ${verdict(d(ws) >= 1.5 * d(stomp) && d(sio) >= 1.5 * d(stomp))}${noise(ws, sio, stomp)}`);
   }
   for (const variant of new Set(rows.filter((r) => r.scenario === 'latency').map((r) => r.variant))) {
     const hop = pick('latency', 'broker-hop', variant);
     const hopText = hop ? `; broker hop alone ${num(hop['deliveriesPerSec'])}/s, p50 ${lat(hop).p50} ms, p99 ${lat(hop).p99} ms` : '';
     for (const system of ['eh-ws', 'eh-sio']) {
       const r = pick('latency', system, variant);
-      if (r) lines.push(`latency ${r.variant}, ${r.label}: ${num(r['deliveriesPerSec'])}/s delivered, p50 ${lat(r).p50} ms (≤ 2), p99 ${lat(r).p99} ms (≤ 10): ${verdict((lat(r).p50 ?? 99) <= 2 && (lat(r).p99 ?? 99) <= 10)}${hopText}`);
+      if (r) lines.push(`latency ${r.variant}, ${r.label}: ${num(r['deliveriesPerSec'])}/s delivered, p50 ${lat(r).p50} ms (≤ 2), p99 ${lat(r).p99} ms (≤ 10): ${verdict((lat(r).p50 ?? 99) <= 2 && (lat(r).p99 ?? 99) <= 10)}${hopText}${noise(r, hop)}`);
     }
   }
   for (const [system, limit] of [['eh-ws', 12], ['eh-sio', 25], ['eh-sio09', 25]] as const) {
@@ -78,7 +88,32 @@ export function checkTargets(rows: ResultRow[]): string[] {
   const routingHop = pick('routing', 'broker-hop');
   for (const system of ['eh-ws', 'eh-sio']) {
     const r = pick('routing', system);
-    if (r) lines.push(`routing ${r.variant}, ${r.label}: ${num(r['eventsPerSec'])} events/s (≥ 20,000): ${verdict((r['eventsPerSec'] as number) >= 20_000)}; ${num(r['deliveriesPerCpuSec'])} events per server CPU-second` + (routingHop ? `; the broker hop alone routed ${num(routingHop['eventsPerSec'])} events/s in the same run` : ''));
+    if (r) lines.push(`routing ${r.variant}, ${r.label}: ${num(r['eventsPerSec'])} events/s (≥ 20,000): ${verdict((r['eventsPerSec'] as number) >= 20_000)}; ${num(r['deliveriesPerCpuSec'])} events per server CPU-second` + (routingHop ? `; the broker hop alone routed ${num(routingHop['eventsPerSec'])} events/s in the same run` : '') + noise(r, routingHop));
   }
   return lines;
+}
+
+/** What a finished run writes: a line on the run, every table, and the targets. */
+export interface RunRecord {
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  note?: string;
+  machine: Record<string, unknown>;
+  loadAverageAtEnd: number[];
+  rows: ResultRow[];
+}
+
+/**
+ * The Markdown summary of a run (the block that goes into docs/BENCHMARKS.md).
+ * @example fs.writeFileSync("quick-latest.md", runSummary(JSON.parse(fs.readFileSync("quick-latest.json", "utf8"))));
+ */
+export function runSummary(run: RunRecord): string {
+  const seconds = Math.round((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000);
+  const loadAtStart = (run.machine['loadAverageAtStart'] as number[] | undefined) ?? [];
+  return [
+    `Run ${run.startedAt} (${seconds} s), \`${run.command}\`${run.note ? ` — ${run.note}` : ''}; load average at start ${loadAtStart.join(' ')}, at end ${run.loadAverageAtEnd.join(' ')}.`,
+    renderTables(run.rows),
+    '#### Targets\n\n' + checkTargets(run.rows).map((t) => `- ${t}`).join('\n'),
+  ].join('\n\n');
 }

@@ -4,7 +4,7 @@ import { ConfigError, configTable, loadConfig } from './config';
 import { createLogger } from './ops/logger';
 import { startApp } from './app';
 import { readTokensFile } from './auth/static-tokens';
-import { RealmDirectory } from './bindings/realm-directory';
+import { checkConfiguredFiles } from './config-files';
 
 const HELP = `Event Horizon: KAZOO Blackhole-compatible AMQP → WebSocket bridge
 
@@ -22,14 +22,10 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig(argv, process.env);
-    // Only the static driver reads the tokens file: with Crossbar or JWT it may be absent.
-    if (config.auth === 'static') readTokensFile(config.tokensFile);
-    // Checked here, on a throwaway directory, so a bad realms file is a configuration error (exit 2).
-    if (config.realmsFile) new RealmDirectory().loadFile(config.realmsFile);
+    checkConfiguredFiles(config);
   } catch (err) {
-    const message = (err as Error).message;
-    process.stderr.write(`event-horizon: ${message}\n`);
-    process.exit(err instanceof ConfigError || /^(tokens|realms) file /.test(message) ? 2 : 1);
+    process.stderr.write(`event-horizon: ${(err as Error).message}\n`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
   }
   const logger = createLogger(config.logLevel);
   const app = await startApp(config, logger);

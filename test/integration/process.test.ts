@@ -34,6 +34,9 @@ it.each([
   [[], { EH_AMQP_URL: 'nonsense' }, 'invalid setting EH_AMQP_URL'],
   [['--tokens-file', '/nonexistent/tokens.json'], {}, 'tokens file /nonexistent/tokens.json: ENOENT'],
   [['--realms-file', '/nonexistent/realms.json'], {}, 'realms file /nonexistent/realms.json: ENOENT'],
+  [['--auth', 'jwt', '--jwt-public-key', '/nonexistent/public.pem'], {}, 'JWT key file /nonexistent/public.pem: ENOENT'],
+  [['--tls-cert', '/nonexistent/cert.pem', '--tls-key', '/nonexistent/key.pem'], {}, 'EH_TLS_CERT file /nonexistent/cert.pem: ENOENT'],
+  [['--tls-cert', __filename, '--tls-key', __filename], {}, 'EH_TLS_CERT/EH_TLS_KEY: not a usable certificate and key'],
   [['--frobnicate'], {}, 'unknown option --frobnicate'],
 ])('exits 2 on invalid configuration %j %j', async (args, env, message) => {
   const run = runMain(args, env);

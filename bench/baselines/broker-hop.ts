@@ -2,39 +2,20 @@
 // Speaks the client-fleet IPC subset (connect/measure/done/report/close) so scenarios treat it as one more
 // receiver; `base` carries the AMQP URL. Entry point; knows nothing of WebSockets.
 import { guardChild, tellParent } from '../lib/child-guard';
-import { LatencyHistogram, monotonicMicros } from '../lib/histogram';
 import type { FleetCommand, FleetReport } from '../lib/messages';
-import { stampOf } from '../lib/wire-protocols';
+import { ReceiptTally } from '../lib/receipt-tally';
 import { AmqpSource } from './amqp-source';
 
 guardChild('broker-hop');
 
-const histogram = new LatencyHistogram();
-let received = 0;
-let measuring = false;
-let trackSeq = false;
-let measureStart = 0;
-let pendingDone: number[] = [];
+const tally = new ReceiptTally();
 let source: AmqpSource | undefined;
 const send = (report: FleetReport) => tellParent(report);
 
-/** Windowed runs: every event has one receiver here, so it is complete as soon as it arrives. */
-function flushDone(): void {
-  if (pendingDone.length === 0) return;
-  send({ type: 'done', seqs: pendingDone });
-  pendingDone = [];
-}
-
+/** Every event has one receiver here, so it is complete as soon as it arrives. */
 function onContent(content: Buffer): void {
-  if (!measuring && !trackSeq) return;
-  const { sentUs, seq } = stampOf(content);
-  if (measuring) {
-    received++;
-    if (sentUs > 0) histogram.record(monotonicMicros() - sentUs);
-  }
-  if (!trackSeq || seq < 0) return;
-  if (pendingDone.length === 0) setImmediate(flushDone);
-  pendingDone.push(seq);
+  const seq = tally.receive(content);
+  if (seq !== undefined) tally.done(seq);
 }
 
 process.on('message', (cmd: FleetCommand) => {
@@ -48,15 +29,10 @@ process.on('message', (cmd: FleetCommand) => {
       })();
       break;
     case 'measure':
-      histogram.reset();
-      received = 0;
-      trackSeq = cmd.trackSeq;
-      measuring = true;
-      measureStart = Date.now();
+      tally.measure(cmd.trackSeq);
       break;
     case 'report':
-      measuring = false;
-      send({ type: 'stats', received, histogram: histogram.toSparse(), maxUs: histogram.maxUs, elapsedMs: Date.now() - measureStart });
+      tally.report();
       break;
     case 'close':
       void (source?.close() ?? Promise.resolve()).then(() => {

@@ -5,45 +5,29 @@ import { guardChild, tellParent } from './child-guard';
 import { LatencyHistogram, monotonicMicros } from './histogram';
 import { LeanClient } from './lean-client';
 import type { FleetCommand, FleetReport } from './messages';
-import { protocolByName, stampOf } from './wire-protocols';
+import { ReceiptTally } from './receipt-tally';
+import { protocolByName } from './wire-protocols';
 
 guardChild('client-fleet');
 
 const clients: LeanClient[] = [];
-const histogram = new LatencyHistogram();
-let received = 0;
-let measuring = false;
-let trackSeq = false;
+const tally = new ReceiptTally();
 let completeAtAll = true;
-let measureStart = 0;
 /** Per event sequence number, how many of this fleet's clients got it. */
 const perSeq = new Map<number, number>();
-let pendingDone: number[] = [];
 
 const send = (report: FleetReport) => tellParent(report);
 
-function flushDone(): void {
-  if (pendingDone.length === 0) return;
-  send({ type: 'done', seqs: pendingDone });
-  pendingDone = [];
-}
-
 function onEvent(frame: Buffer): void {
-  if (!measuring && !trackSeq) return;
-  const { sentUs, seq } = stampOf(frame);
-  if (measuring) {
-    received++;
-    if (sentUs > 0) histogram.record(monotonicMicros() - sentUs);
-  }
-  if (!trackSeq || seq < 0) return;
+  const seq = tally.receive(frame);
+  if (seq === undefined) return;
   const n = (perSeq.get(seq) ?? 0) + 1;
   if (completeAtAll && n < clients.length) {
     perSeq.set(seq, n);
     return;
   }
   perSeq.delete(seq);
-  if (pendingDone.length === 0) setImmediate(flushDone);
-  pendingDone.push(seq);
+  tally.done(seq);
 }
 
 /** Runs `work` over `items` with at most `concurrency` in flight, stopping at the deadline. */
@@ -115,16 +99,11 @@ process.on('message', (cmd: FleetCommand) => {
       break;
     case 'measure':
       // Counters restart; per-event completion counts carry over so events in flight still complete.
-      histogram.reset();
-      received = 0;
-      trackSeq = cmd.trackSeq;
+      tally.measure(cmd.trackSeq);
       completeAtAll = cmd.completeAt === 'all';
-      measuring = true;
-      measureStart = Date.now();
       break;
     case 'report':
-      measuring = false;
-      send({ type: 'stats', received, histogram: histogram.toSparse(), maxUs: histogram.maxUs, elapsedMs: Date.now() - measureStart });
+      tally.report();
       break;
     case 'churn':
       void churn(cmd);

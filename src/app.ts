@@ -72,9 +72,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const handler = new CommandHandler(hub, authenticator, catalogue, logger);
   handler.access = security.access;
   const tokenLifetime = security.attachHub(hub);
-  handler.actions = new ChannelActions({ publisher: bus, authenticator, crossbarUrl: config.crossbarUrl, version: VERSION });
+  handler.actions = new ChannelActions({ publisher: bus, crossbarUrl: config.crossbarUrl, version: VERSION });
   if (config.realmsFile) realmDirectory.loadFile(config.realmsFile);
-
 
   const httpServer = createListener(
     config,

@@ -93,8 +93,11 @@ export class CommandHandler {
         return this.subscribe(session, command, auth.identity);
       case 'unsubscribe':
         return this.unsubscribe(session, command);
-      case 'publish_app_event':
-        return this.actions.publishAppEvent(auth.identity, command);
+      case 'publish_app_event': {
+        // The same account rule as subscribe, asked of the configured access control (Crossbar's tree).
+        const denied = await this.access.authorize(auth.identity, command.event.accountId, command.authToken ?? '');
+        return denied ? errorReply(command.requestId, denied) : this.actions.publishAppEvent(command);
+      }
       case 'api':
         return this.actions.api(command);
       case 'resume':

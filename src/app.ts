@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Server as SocketIoServer } from 'socket.io';
 import { Config, PROJECT_ROOT } from './config';
 import { createSecurity, Security } from './auth/security';
+import { frameCapBytes } from './auth/inbound-guard';
 import type { Authenticator } from './auth/authenticator';
 import { BindingCatalogue } from './bindings/catalogue';
 import { AmqpBus } from './bus/amqp-bus';
@@ -94,8 +95,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const io = new SocketIoServer(httpServer, {
     allowEIO3: true,
     cors: { origin: true, credentials: true },
-    // Above the message limit, so an oversized message gets an error reply rather than a cut connection.
-    maxHttpBufferSize: Math.max(config.maxMessageBytes * 4, 1 << 20),
+    maxHttpBufferSize: frameCapBytes(config.maxMessageBytes),
     ...sioRecovery.options,
   });
   const websocket = new WebSocketTransport(hub, handler, logger, {

@@ -16,6 +16,15 @@ export interface InboundGuardOptions {
   now?: () => number;
 }
 
+/**
+ * The largest frame (or Socket.IO HTTP buffer) a transport accepts for a given message limit. It sits
+ * above the limit so an oversized message reaches the guard and gets an error reply, not a 1009 close.
+ * @example frameCapBytes(64 * 1024) // 1048576
+ */
+export function frameCapBytes(maxMessageBytes: number): number {
+  return Math.max(maxMessageBytes * 4, 1 << 20);
+}
+
 /** Close code for a connection that kept flooding after it was told to slow down. */
 export const RATE_LIMIT_CLOSE = { code: 4029, reason: 'rate limit exceeded' } as const;
 

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
+import { frameCapBytes } from '../../auth/inbound-guard';
 import { WirePacket } from './codec';
 import { InboundPackets, tooLargeText } from './inbound-packets';
 import type { LegacyConnection, PacketSink } from './legacy-connection';
@@ -44,8 +45,7 @@ export class LegacyWebSocketTransport {
     private readonly logger: Logger,
     private readonly maxMessageBytes: number,
   ) {
-    // The frame cap is above the message limit so an oversized packet gets an error reply, not a 1009 close.
-    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: Math.max(maxMessageBytes * 4, 1 << 20) });
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: frameCapBytes(maxMessageBytes) });
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, sid: string): void {

@@ -12,7 +12,7 @@ import { errorReply, Reply } from '../../protocol/replies';
 import { freshRequestId } from '../../protocol/request-id';
 import { ErrorText } from '../../protocol/error-texts';
 import { textFrame } from './text-frame';
-import { InboundGuard, requestIdOfJson } from '../../auth/inbound-guard';
+import { frameCapBytes, InboundGuard, requestIdOfJson } from '../../auth/inbound-guard';
 import { createLimitsCounters } from '../../auth/limits-counters';
 import type { ClientAddress } from '../../http/client-address';
 
@@ -75,8 +75,7 @@ export class WebSocketTransport implements FanoutTarget {
     private readonly logger: Logger,
     private readonly opts: WebSocketTransportOptions,
   ) {
-    // The frame cap is above the message limit so an oversized message gets a reply, not a 1009 close.
-    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: Math.max(opts.maxMessageBytes * 4, 1 << 20) });
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: frameCapBytes(opts.maxMessageBytes) });
     this.pinger = setInterval(() => this.pingAll(), opts.pingIntervalMs);
     this.pinger.unref();
     this.guard = opts.guard ?? new InboundGuard({ maxMessageBytes: opts.maxMessageBytes, perSecond: 0, burst: 1, counters: createLimitsCounters() });

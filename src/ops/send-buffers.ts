@@ -2,14 +2,6 @@
 // shutdown), whatever its client generation. Reads transports structurally; knows no commands or events.
 import type { Session } from '../hub/session';
 
-/** Close codes the server uses on raw WebSocket connections (documented in docs/OPERATIONS.md). */
-export const CloseCodes = {
-  /** Shutdown or drain: reconnect, preferably to another node. */
-  goingAway: 1001,
-  /** The client did not read fast enough; its send buffer passed `EH_MAX_BUFFERED_BYTES`. Reconnect (and resume). */
-  tooSlow: 4008,
-} as const;
-
 interface WsLike {
   readonly readyState: number;
   readonly bufferedAmount: number;

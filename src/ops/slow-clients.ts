@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { Hub } from '../hub/hub';
 import type { Session } from '../hub/session';
 import { generationOf, OpsMetrics } from './metrics';
-import { bufferedBytes, CloseCodes, dropConnection } from './send-buffers';
+import { CloseCodes } from '../protocol/close-codes';
+import { bufferedBytes, dropConnection } from './send-buffers';
 
 export interface SlowClientOptions {
   /** `EH_MAX_BUFFERED_BYTES`: the most one connection may have queued. */

@@ -11,6 +11,7 @@ import type { Session, SessionTransport } from '../../hub/session';
 import { errorReply, Reply } from '../../protocol/replies';
 import { freshRequestId } from '../../protocol/request-id';
 import { ErrorText } from '../../protocol/error-texts';
+import { CloseCodes } from '../../protocol/close-codes';
 import { textFrame } from './text-frame';
 import { frameCapBytes, InboundGuard, requestIdOfJson } from '../../auth/inbound-guard';
 import { createLimitsCounters } from '../../auth/limits-counters';
@@ -24,9 +25,6 @@ export interface WebSocketTransportOptions {
   /** The client address of an upgrade request (X-Forwarded-For from trusted proxies only). */
   addressOf?: (req: IncomingMessage) => ClientAddress;
 }
-
-/** Close codes this transport uses. */
-export const CloseCode = { goingAway: 1001 } as const;
 
 /** The hub's handle on one raw WebSocket. */
 class WebSocketSession implements SessionTransport {
@@ -147,7 +145,7 @@ export class WebSocketTransport implements FanoutTarget {
   /** Closes every client with 1001 "going away" so it reconnects elsewhere. */
   async close(): Promise<void> {
     clearInterval(this.pinger);
-    for (const ws of this.sessions.keys()) ws.close(CloseCode.goingAway, 'server shutting down');
+    for (const ws of this.sessions.keys()) ws.close(CloseCodes.goingAway, 'server shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }

@@ -1,0 +1,13 @@
+// Owns the close codes the server sends on raw WebSocket connections (documented in docs/OPERATIONS.md).
+// Numbers and their meaning only: who closes a connection, and when, is decided elsewhere.
+
+/**
+ * Close codes the server uses on purpose.
+ * @example ws.close(CloseCodes.goingAway, 'server shutting down');
+ */
+export const CloseCodes = {
+  /** Shutdown or drain: reconnect, preferably to another node. */
+  goingAway: 1001,
+  /** The client did not read fast enough; its send buffer passed `EH_MAX_BUFFERED_BYTES`. Reconnect (and resume). */
+  tooSlow: 4008,
+} as const;

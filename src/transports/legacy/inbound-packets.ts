@@ -6,16 +6,9 @@ import type { CommandHandler } from '../../hub/command-handler';
 import type { CommandOrigin } from '../../hub/session';
 import type { Reply } from '../../protocol/replies';
 import { requestIdFor } from '../../protocol/request-id';
+import { ErrorText } from '../../protocol/error-texts';
 import { decodePacket, decodePayload, encodePacket, Packet } from './codec';
 import type { LegacyConnection } from './legacy-connection';
-
-/**
- * The text of the error for an inbound message over the size limit (same words as the WebSocket transport).
- * @example tooLargeText(2004, 1024) // 'message too large: 2004 bytes, at most 1024'
- */
-export function tooLargeText(bytes: number, max: number): string {
-  return `message too large: ${bytes} bytes, at most ${max}`;
-}
 
 /** The `request_id` a packet's envelope carries, wherever the packet type puts the envelope. */
 function requestIdOf(packet: Packet): unknown {
@@ -61,7 +54,7 @@ export class InboundPackets {
         continue;
       }
       if (bytes > this.maxMessageBytes) {
-        connection.protocolError(tooLargeText(bytes, this.maxMessageBytes));
+        connection.protocolError(ErrorText.messageTooLarge(bytes, this.maxMessageBytes));
         continue;
       }
       if (!decoded.ok) {

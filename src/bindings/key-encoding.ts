@@ -1,4 +1,4 @@
-// Owns KAZOO's encoding of routing-key parts (kz_amqp_util:encode/1) and its inverse.
+// Owns KAZOO's encoding of routing-key parts (kz_amqp_util:encode/1), its inverse, and the canonical form.
 // Knows nothing about bindings or families: it maps one key segment to another.
 
 const UNRESERVED = /[A-Za-z0-9\-~_]/;
@@ -39,4 +39,14 @@ export function decodeKeyPart(part: string): string {
     } else bytes.push(...Buffer.from(ch, 'utf8'));
   }
   return Buffer.from(bytes).toString('utf8');
+}
+
+/**
+ * One key part in KAZOO's encoded form, whether the client gave it raw or already encoded: a binding
+ * may carry `abc@host` or `abc%40host`, and both must name the routing key KAZOO publishes.
+ * @example canonicalKeyPart("abc@host.example") // "abc%40host%2Eexample"
+ * @example canonicalKeyPart("abc%40host%2Eexample") // "abc%40host%2Eexample"
+ */
+export function canonicalKeyPart(part: string): string {
+  return encodeKeyPart(decodeKeyPart(part));
 }

@@ -1,6 +1,6 @@
 // Owns the `call.{EVENT}.{CALL_ID}` binding family: KAZOO call events on the `callevt` exchange.
 // Accounts are read from the payload, as KAZOO's hooks do; events without an account are dropped.
-import { encodeKeyPart, decodeKeyPart } from '../key-encoding';
+import { canonicalKeyPart, encodeKeyPart } from '../key-encoding';
 import { BindingFamily, invalidFormat, stringField } from '../family';
 
 /** The call events KAZOO's Blackhole offers, in KAZOO's order. */
@@ -18,11 +18,6 @@ export const CALL_EVENTS = [
 
 const EXCHANGE = 'callevt';
 const SUPPORTED = new Set<string>(CALL_EVENTS);
-
-/** Normalizes a call id given raw or already encoded to KAZOO's encoded form. */
-function encodedCallId(callId: string): string {
-  return encodeKeyPart(decodeKeyPart(callId));
-}
 
 function accountOf(payload: Record<string, unknown>): string | undefined {
   const ccv = payload['Custom-Channel-Vars'];
@@ -44,7 +39,7 @@ export const callFamily: BindingFamily = {
     if (keys.length !== 2) return { ok: false, error: invalidFormat('call', keys) };
     const [event, rawCallId] = keys as [string, string];
     if (event !== '*' && !SUPPORTED.has(event)) return { ok: false, error: `event ${event} not supported` };
-    const callId = encodedCallId(rawCallId);
+    const callId = canonicalKeyPart(rawCallId);
     const events = event === '*' ? CALL_EVENTS : [event];
     return {
       ok: true,

@@ -1,6 +1,6 @@
 // Owns the conference binding family: events (`conference.event...`) and commands
 // (`conference.command.{CONF}`) on the `conference` exchange, in every spelling KAZOO and Monster UI used.
-import { encodeKeyPart, decodeKeyPart } from '../key-encoding';
+import { canonicalKeyPart } from '../key-encoding';
 import { BindingFamily, SubscriptionPlan, PlanResult, invalidFormat, stringField } from '../family';
 
 const EXCHANGE = 'conference';
@@ -25,7 +25,7 @@ const CONFERENCE_ID_REQUIRED = 'ConferenceId required';
 
 function eventPlan(binding: string, accountId: string, event: string, conf: string, call: string): SubscriptionPlan {
   // Participant call ids are keyed encoded, as on callevt: a raw id (`abc@host`) is encoded here.
-  const key = `conference.event.${event}.${accountId}.${conf}.${encodeKeyPart(decodeKeyPart(call))}`;
+  const key = `conference.event.${event}.${accountId}.${conf}.${canonicalKeyPart(call)}`;
   return { requested: binding, keys: [{ display: key, matchPattern: key }], amqp: [{ exchange: EXCHANGE, routingKey: key }] };
 }
 

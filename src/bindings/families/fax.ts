@@ -1,6 +1,6 @@
 // Owns the fax binding family: `fax.status.{FAX_ID}` on the `faxes` exchange (account in the key) and
 // `fax.object.{ACTION}` (fax documents of the account's monthly database on `configuration`).
-import { encodeKeyPart, decodeKeyPart } from '../key-encoding';
+import { canonicalKeyPart, encodeKeyPart } from '../key-encoding';
 import { BindingFamily, invalidFormat, stringField } from '../family';
 import { encodedAccountDb } from './object';
 
@@ -33,7 +33,7 @@ export const faxFamily: BindingFamily = {
     // KAZOO checks only the first key and the count.
     if (keys.length !== 2 || (keys[0] !== 'status' && keys[0] !== 'object')) return { ok: false, error: invalidFormat('fax', keys) };
     if (keys[0] === 'status') {
-      const faxId = encodeKeyPart(decodeKeyPart(keys[1]!));
+      const faxId = canonicalKeyPart(keys[1]!);
       const key = `fax.status.${accountId}.${faxId}`;
       return { ok: true, plan: { requested: binding, keys: [{ display: key, matchPattern: key }], amqp: [{ exchange: EXCHANGE, routingKey: key }] } };
     }

@@ -1,6 +1,6 @@
 // Owns document-change bindings on the `configuration` exchange: KAZOO 4.x's `object.{ACTION}.{TYPE}`
 // and the seed's `{ACTION}.*.{TYPE}.*`. The account comes from the database named in the routing key.
-import { encodeKeyPart, decodeKeyPart } from '../key-encoding';
+import { canonicalKeyPart, decodeKeyPart, encodeKeyPart } from '../key-encoding';
 import { AmqpBinding, BindingFamily, PlanResult, invalidFormat, stringField } from '../family';
 
 const EXCHANGE = 'configuration';
@@ -46,7 +46,7 @@ function amqpFor(action: string, type: string, accountId: string): AmqpBinding[]
 }
 
 function planFor(binding: string, accountId: string, action: string, type: string, id: string): PlanResult {
-  const docId = encodeKeyPart(decodeKeyPart(id));
+  const docId = canonicalKeyPart(id);
   return {
     ok: true,
     plan: {

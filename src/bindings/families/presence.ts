@@ -1,6 +1,6 @@
 // Owns the presence binding family (KAZOO 5.x bh_presence): dialog, update and MWI events on the
 // `presence` exchange, keyed by SIP realm. The realm is mapped to its account both ways, never guessed.
-import { encodeKeyPart, decodeKeyPart } from '../key-encoding';
+import { canonicalKeyPart, decodeKeyPart, encodeKeyPart } from '../key-encoding';
 import { BindingFamily, invalidFormat, stringField } from '../family';
 import { RealmDirectory, realmDirectory, unknownRealm } from '../realm-directory';
 
@@ -35,7 +35,7 @@ export function createPresenceFamily(realms: RealmDirectory): BindingFamily {
       const [event, rawArg] = keys as [string, string];
       const realm = accountId === '*' ? '*' : realms.realmOf(accountId);
       if (realm === undefined) return { ok: false, error: unknownRealm('presence', accountId) };
-      const arg = encodeKeyPart(decodeKeyPart(rawArg));
+      const arg = canonicalKeyPart(rawArg);
       const key = `${event}.${encodeKeyPart(realm)}.${arg}`;
       return {
         ok: true,

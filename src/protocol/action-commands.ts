@@ -3,6 +3,7 @@
 import Joi from 'joi';
 import { APP_EVENT_WORD } from '../bindings/families/app-event';
 import { ErrorText } from './error-texts';
+import { isPlainObject } from './plain-object';
 
 /** What a client asks to publish: `data: {account_id, app, event, payload}`. */
 export interface AppEventRequest {
@@ -43,10 +44,6 @@ const apiSchema = Joi.object({
   }),
   body: Joi.any(),
 }).unknown(true);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function checkKeys(data: unknown, required: readonly string[]): DataResult<Record<string, unknown>> {
   if (!isPlainObject(data) || Object.keys(data).length === 0) return { ok: false, error: ErrorText.missingData };

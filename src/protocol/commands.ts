@@ -4,6 +4,7 @@ import Joi from 'joi';
 import { ErrorText } from './error-texts';
 import { Reply, errorReply } from './replies';
 import { requestIdFor } from './request-id';
+import { isPlainObject } from './plain-object';
 import { ApiRequest, AppEventRequest, parseApiData, parseAppEventData } from './action-commands';
 
 export const ACTIONS = ['subscribe', 'unsubscribe', 'ping', 'publish_app_event', 'api', 'resume', 'noop'] as const;
@@ -48,10 +49,6 @@ const dataSchema = Joi.object({
   name: Joi.string().max(256).allow(''),
   metadata: Joi.object().unknown(true),
 }).unknown(true);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** Parses a text frame: JSON first, then {@link parseEnvelope}. */
 export function parseText(text: string): ParseResult {

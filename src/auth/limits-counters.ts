@@ -1,6 +1,7 @@
 // Owns the counters of every abuse limit and policy refusal, as plain numbers a metrics module reads.
 // Knows nothing about sockets; `registerLimitsMetrics` exposes them on a prom-client registry passed in.
-import { Counter, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { counterFrom } from '../ops/counter-metrics';
 
 /** How often each limit or policy refused something, since start. */
 export interface LimitsCounters {
@@ -63,16 +64,6 @@ function snake(key: string): string {
  */
 export function registerLimitsMetrics(counters: LimitsCounters, registry: Registry): void {
   for (const key of Object.keys(HELP) as Array<keyof LimitsCounters>) {
-    let reported = 0;
-    new Counter({
-      name: `eh_limits_${snake(key)}_total`,
-      help: HELP[key],
-      registers: [registry],
-      collect() {
-        const now = counters[key];
-        if (now > reported) this.inc(now - reported);
-        reported = now;
-      },
-    });
+    counterFrom(registry, `eh_limits_${snake(key)}_total`, HELP[key], () => counters[key]);
   }
 }

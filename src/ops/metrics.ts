@@ -8,6 +8,7 @@ import type { Session } from '../hub/session';
 import type { Reply } from '../protocol/replies';
 import { replyError } from '../protocol/replies';
 import { ErrorText } from '../protocol/error-texts';
+import { counterFrom } from './counter-metrics';
 
 /** What the metrics read at scrape time. */
 export interface MetricsSources {
@@ -30,21 +31,6 @@ function errorKindOf(text: string): ErrorKind {
   if (text === ErrorText.busUnavailable) return 'broker';
   if (text.startsWith('failed to authenticate') || text.startsWith('authentication') || text.startsWith('unauthorized')) return 'auth';
   return 'client_input';
-}
-
-/** Counts a hub counter that only grows as a Prometheus counter, read at scrape time. */
-function counterFrom(registry: Registry, name: string, help: string, read: () => number): void {
-  let reported = 0;
-  new Counter({
-    name,
-    help,
-    registers: [registry],
-    collect() {
-      const now = read();
-      if (now > reported) this.inc(now - reported);
-      reported = now;
-    },
-  });
 }
 
 /**

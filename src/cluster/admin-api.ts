@@ -3,7 +3,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { BodyError, readJsonBody, RequestHandler, sendJson } from '../http/json-io';
+import { BodyError, readJsonBody, RequestHandler, sendError, sendJson, sendMethodNotAllowed } from '../http/json-io';
 import { BroadcastMessage, BroadcastResult, broadcastSchema, toBroadcastMessage } from './broadcast';
 import type { ClusterStats } from './node-stats';
 
@@ -42,19 +42,15 @@ function presentedToken(req: IncomingMessage): string | undefined {
   return typeof header === 'string' ? header : undefined;
 }
 
-function error(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, status, { status: 'error', message }, false, headers);
-}
-
 /** Refuses (and answers) a request without the admin token; true when it may go on. */
 function admitted(req: IncomingMessage, res: ServerResponse, opts: AdminApiOptions): boolean {
   if (!opts.adminToken) {
-    error(res, 403, 'the admin API is off: set EH_ADMIN_TOKEN to use it');
+    sendError(res, 403, 'the admin API is off: set EH_ADMIN_TOKEN to use it');
     return false;
   }
   const token = presentedToken(req);
   if (token === undefined || !timingSafeEqual(digest(token), digest(opts.adminToken))) {
-    error(res, 401, 'admin token required: send "Authorization: Bearer <EH_ADMIN_TOKEN>"', { 'WWW-Authenticate': 'Bearer' });
+    sendError(res, 401, 'admin token required: send "Authorization: Bearer <EH_ADMIN_TOKEN>"', { 'WWW-Authenticate': 'Bearer' });
     return false;
   }
   return true;
@@ -65,10 +61,10 @@ async function broadcast(req: IncomingMessage, res: ServerResponse, opts: AdminA
   try {
     body = await readJsonBody(req, 64 * 1024);
   } catch (err) {
-    return error(res, err instanceof BodyError ? err.status : 400, (err as Error).message);
+    return sendError(res, err instanceof BodyError ? err.status : 400, (err as Error).message);
   }
   const { value, error: invalid } = broadcastSchema.validate(body);
-  if (invalid) return error(res, 400, invalid.message);
+  if (invalid) return sendError(res, 400, invalid.message);
   const result = await opts.broadcast(toBroadcastMessage(value));
   opts.logger.info({ room: result.room, event: result.event, members: result.members, nodes: result.nodes.length }, 'admin broadcast sent');
   sendJson(res, 200, { status: 'success', data: result });
@@ -97,13 +93,13 @@ export function adminApi(opts: AdminApiOptions): RequestHandler {
     if (!method) return false;
     const allowed = method === 'GET' ? ['GET', 'HEAD'] : [method];
     if (!allowed.includes(req.method ?? 'GET')) {
-      error(res, 405, `${req.method} not allowed on ${url.pathname}: use ${method}`, { Allow: allowed.join(', ') });
+      sendMethodNotAllowed(req, res, url.pathname, allowed);
       return true;
     }
     if (!admitted(req, res, opts)) return true;
     answer(url.pathname, url, req, res, opts).catch((err: Error) => {
       opts.logger.error({ err, path: url.pathname }, 'admin API request failed');
-      if (!res.headersSent) error(res, 500, `${url.pathname} failed: ${err.message}`);
+      if (!res.headersSent) sendError(res, 500, `${url.pathname} failed: ${err.message}`);
     });
     return true;
   };

@@ -1,7 +1,7 @@
 // Owns `GET /api/bindings`: the binding families this node offers and their spellings, for the demo
 // page's picker and for people exploring the bridge. Knows the catalogue's forms, nothing of sockets.
 import type { BindingCatalogue } from '../bindings/catalogue';
-import { RequestHandler, sendJson } from './json-io';
+import { RequestHandler, sendJson, sendMethodNotAllowed } from './json-io';
 
 export const BINDINGS_PATH = '/api/bindings';
 
@@ -16,7 +16,7 @@ export function bindingsApi(catalogue: BindingCatalogue): RequestHandler {
   return (req, res) => {
     if ((req.url ?? '/').split('?')[0] !== BINDINGS_PATH) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendJson(res, 405, { status: 'error', message: `${req.method} not allowed on ${BINDINGS_PATH}: use GET` }, false, { Allow: 'GET, HEAD' });
+      sendMethodNotAllowed(req, res, BINDINGS_PATH, ['GET', 'HEAD']);
       return true;
     }
     sendJson(res, 200, body, req.method === 'HEAD');

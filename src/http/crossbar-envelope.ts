@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from './json-io';
 
 /** Per-request values every envelope repeats. */
 export interface EnvelopeContext {
@@ -70,15 +71,10 @@ export const CORS_HEADERS: Record<string, string> = {
   'Access-Control-Expose-Headers': 'X-Request-ID',
 };
 
-/** Writes an envelope with its status code, request id header and CORS headers. */
+/**
+ * Writes an envelope with its status code, request id header and CORS headers.
+ * @example sendEnvelope(res, 404, crossbarError(ctx, 404));
+ */
 export function sendEnvelope(res: ServerResponse, status: number, body: Record<string, unknown>, head = false): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    'X-Request-ID': String(body['request_id']),
-    ...CORS_HEADERS,
-  });
-  res.end(head ? undefined : text);
+  sendJson(res, status, body, head, { 'X-Request-ID': String(body['request_id']), ...CORS_HEADERS });
 }

@@ -5,10 +5,10 @@ import Joi from 'joi';
 import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access-control';
 import { readTokensFile } from '../auth/static-tokens';
-import { ErrorText } from '../protocol/error-texts';
 import type { ClientAddress } from './client-address';
 import { simulateCall } from '../simulator/simulate-call';
-import { BodyError, readJsonBody, RequestHandler, sendJson } from './json-io';
+import { refusalStatus } from './auth-refusal';
+import { BodyError, readJsonBody, RequestHandler, sendError, sendJson, sendMethodNotAllowed } from './json-io';
 
 export const DEMO_PATH = '/api/demo';
 export const SIMULATE_PATH = '/api/demo/simulate-call';
@@ -52,31 +52,20 @@ export function firstTokenOf(tokensFile: string): DemoIdentity | undefined {
 
 class NotConnected extends Error {}
 
-function error(res: ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { status: 'error', message });
-}
-
-/** The HTTP status of an auth refusal: 503 while the auth backend is away, 429 for a blocked IP, else `otherwise`. */
-function refusalStatus(text: string, otherwise: 401 | 403): number {
-  if (text === ErrorText.authUnavailable) return 503;
-  if (text.startsWith('too many failed authentication attempts')) return 429;
-  return otherwise;
-}
-
 async function simulate(req: IncomingMessage, res: ServerResponse, opts: DemoApiOptions): Promise<void> {
   let body: unknown;
   try {
     body = await readJsonBody(req, 4096);
   } catch (err) {
-    return error(res, err instanceof BodyError ? err.status : 400, (err as Error).message);
+    return sendError(res, err instanceof BodyError ? err.status : 400, (err as Error).message);
   }
   const { value, error: invalid } = simulateSchema.validate(body);
-  if (invalid) return error(res, 400, invalid.message);
+  if (invalid) return sendError(res, 400, invalid.message);
   const { account_id: accountId, auth_token: token } = value as { account_id: string; auth_token: string };
   const auth = await opts.access.authenticate(opts.addressOf(req).ip, token);
-  if (!auth.ok) return error(res, refusalStatus(auth.error, 401), auth.error);
+  if (!auth.ok) return sendError(res, refusalStatus(auth.error, 401), auth.error);
   const refused = await opts.access.authorize(auth.identity, accountId, token);
-  if (refused) return error(res, refusalStatus(refused, 403), refused);
+  if (refused) return sendError(res, refusalStatus(refused, 403), refused);
   const publish = (exchange: string, routingKey: string, payload: Record<string, unknown>) => {
     if (!opts.publish(exchange, routingKey, payload)) throw new NotConnected();
   };
@@ -85,7 +74,7 @@ async function simulate(req: IncomingMessage, res: ServerResponse, opts: DemoApi
     opts.logger.info({ account: accountId, callId }, 'demo: simulated a call');
     sendJson(res, 200, { status: 'success', data: { account_id: accountId, call_id: callId, events: ['CHANNEL_CREATE', 'CHANNEL_ANSWER', 'CHANNEL_DESTROY'] } });
   } catch (err) {
-    if (err instanceof NotConnected) return error(res, 503, 'RabbitMQ is not connected: the call could not be published, try again');
+    if (err instanceof NotConnected) return sendError(res, 503, 'RabbitMQ is not connected: the call could not be published, try again');
     throw err;
   }
 }
@@ -99,12 +88,12 @@ export function demoApi(opts: DemoApiOptions): RequestHandler {
     const pathname = (req.url ?? '/').split('?')[0];
     if (pathname !== DEMO_PATH && pathname !== SIMULATE_PATH) return false;
     if (!opts.enabled) {
-      error(res, 404, `nothing at ${pathname}: demo mode is off (EH_DEMO)`);
+      sendError(res, 404, `nothing at ${pathname}: demo mode is off (EH_DEMO)`);
       return true;
     }
     if (pathname === DEMO_PATH) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        sendJson(res, 405, { status: 'error', message: `${req.method} not allowed on ${DEMO_PATH}: use GET` }, false, { Allow: 'GET, HEAD' });
+        sendMethodNotAllowed(req, res, DEMO_PATH, ['GET', 'HEAD']);
         return true;
       }
       const who = opts.demoIdentity();
@@ -112,12 +101,12 @@ export function demoApi(opts: DemoApiOptions): RequestHandler {
       return true;
     }
     if (req.method !== 'POST') {
-      sendJson(res, 405, { status: 'error', message: `${req.method} not allowed on ${SIMULATE_PATH}: use POST with {"account_id", "auth_token"}` }, false, { Allow: 'POST' });
+      sendMethodNotAllowed(req, res, SIMULATE_PATH, ['POST'], 'POST with {"account_id", "auth_token"}');
       return true;
     }
     simulate(req, res, opts).catch((err: Error) => {
       opts.logger.error({ err }, 'demo: simulating a call failed');
-      if (!res.headersSent) error(res, 500, 'simulating the call failed; see the server log');
+      if (!res.headersSent) sendError(res, 500, 'simulating the call failed; see the server log');
     });
     return true;
   };

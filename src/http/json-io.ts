@@ -1,4 +1,4 @@
-// Owns the JSON edges of the small HTTP API: writing a JSON answer and reading a bounded JSON body.
+// Owns the JSON edges of the small HTTP API: writing a JSON answer (plain, error or 405) and reading a bounded JSON body.
 // Knows nothing about routes, auth or the bridge.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -18,6 +18,22 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
     ...headers,
   });
   res.end(head ? undefined : text);
+}
+
+/**
+ * Writes `{"status":"error","message":…}` with `status` (and any extra headers), never cached.
+ * @example sendError(res, 401, 'admin token required', { 'WWW-Authenticate': 'Bearer' });
+ */
+export function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { status: 'error', message }, false, headers);
+}
+
+/**
+ * Answers 405 with an `Allow` header: "`METHOD` not allowed on `path`: use `hint`" (by default the first allowed method).
+ * @example sendMethodNotAllowed(req, res, '/api/bindings', ['GET', 'HEAD']); // "DELETE not allowed on /api/bindings: use GET"
+ */
+export function sendMethodNotAllowed(req: IncomingMessage, res: ServerResponse, path: string, allowed: readonly string[], hint = allowed[0]): void {
+  sendError(res, 405, `${req.method} not allowed on ${path}: use ${hint}`, { Allow: allowed.join(', ') });
 }
 
 /** Why a body could not be read, as a message for the caller. */

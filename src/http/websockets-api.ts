@@ -4,8 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Identity } from '../auth/authenticator';
 import type { AccessControl } from '../auth/access-control';
-import { ErrorText } from '../protocol/error-texts';
 import type { ClientAddress } from './client-address';
+import { refusalStatus } from './auth-refusal';
 import type { BindingCatalogue } from '../bindings/catalogue';
 import type { Session } from '../hub/session';
 import { CORS_HEADERS, CrossbarErrorCode, EnvelopeContext, crossbarError, crossbarSuccess, requestIdOf, sendEnvelope } from './crossbar-envelope';
@@ -93,13 +93,12 @@ export function websocketsApi(opts: WebsocketsApiOptions): (req: IncomingMessage
   async function admit(req: IncomingMessage, token: string, accountId: string): Promise<Identity | Outcome> {
     const auth = await opts.access.authenticate(opts.addressOf(req).ip, token);
     if (!auth.ok) {
-      if (auth.error === ErrorText.authUnavailable) return { status: 503 };
+      const status = refusalStatus(auth.error, 401);
       // An IP blocked after failed logins gets 429 with the block's text, as its sockets' handshakes do.
-      return auth.error.startsWith('too many failed authentication attempts') ? { status: 429, extra: { message: auth.error } } : { status: 401 };
+      return status === 429 ? { status, extra: { message: auth.error } } : { status };
     }
     const denied = await opts.access.authorize(auth.identity, accountId, token);
-    if (denied === ErrorText.authUnavailable) return { status: 503 };
-    return denied ? { status: 403 } : auth.identity;
+    return denied ? { status: refusalStatus(denied, 403) } : auth.identity;
   }
 
   async function accountView(req: IncomingMessage, token: string | undefined, accountId: string, socketId: string | undefined): Promise<Outcome> {

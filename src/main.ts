@@ -3,7 +3,7 @@
 import { ConfigError, configTable, loadConfig } from './config';
 import { createLogger } from './ops/logger';
 import { startApp } from './app';
-import { readTokensFile } from './auth/static-tokens';
+import { firstTokenOf } from './http/demo-api';
 import { checkConfiguredFiles } from './config-files';
 
 const HELP = `Event Horizon: KAZOO Blackhole-compatible AMQP → WebSocket bridge
@@ -31,11 +31,11 @@ async function main(): Promise<void> {
   const app = await startApp(config, logger);
   if (config.demo) {
     // Only the static driver has a tokens file (with Crossbar or JWT it may not exist): no token to show.
-    const [token, identity] = (config.auth === 'static' ? [...readTokensFile(config.tokensFile)][0] : undefined) ?? [];
+    const who = config.auth === 'static' ? firstTokenOf(config.tokensFile) : undefined;
     process.stdout.write(
       `\n  Event Horizon is running.\n  Demo page:   ${app.url}/\n  WebSocket:   ${app.url.replace(/^http/, 'ws')}/\n` +
-        (token ? `  Demo token:  ${token}  (account ${identity!.accountId})\n` : '') +
-        `  Simulate a call:  npm run simulate -- --account ${identity?.accountId ?? '<account id>'}\n\n`,
+        (who ? `  Demo token:  ${who.token}  (account ${who.accountId})\n` : '') +
+        `  Simulate a call:  npm run simulate -- --account ${who?.accountId ?? '<account id>'}\n\n`,
     );
   }
   let signals = 0;

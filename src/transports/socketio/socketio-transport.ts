@@ -13,6 +13,9 @@ import { InboundGuard, requestIdOfJson } from '../../auth/inbound-guard';
 import { createLimitsCounters } from '../../auth/limits-counters';
 import type { ClientAddress } from '../../http/client-address';
 import type { IncomingMessage } from 'node:http';
+import { mayEmitAsNamedEvent } from '../../protocol/socket-event-names';
+import { packetKeeper } from '../../ops/bounded-recovery-adapter';
+import { OutgoingPacket, writePackets } from './socketio-wire';
 
 export interface SocketIoTransportOptions {
   /** Rate and size limits on inbound packets; without it only `maxMessageBytes` is checked. */
@@ -21,9 +24,6 @@ export interface SocketIoTransportOptions {
   /** The client address of the handshake request (X-Forwarded-For from trusted proxies only). */
   addressOf?: (req: IncomingMessage) => ClientAddress;
 }
-
-/** Event names Socket.IO refuses to emit. */
-const RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 
 type Ack = (reply: Reply) => void;
 
@@ -145,12 +145,44 @@ export class SocketIoTransport implements FanoutTarget {
     return typeof value === 'string' ? this.handler.handleText(session, value, origin) : this.handler.handleEnvelope(session, value, origin);
   }
 
+  /**
+   * Writes one event to this node's Socket.IO members, as `io.local.to(rooms).emit(name, payload)` and
+   * `io.local.to(room).emit("message", envelope)` per room would (the named event once per connection,
+   * `message` once per binding; kept for connection-state recovery the same way), but encodes each
+   * packet once and gives a websocket client its packets in one write.
+   */
   deliver(batch: FanoutBatch): void {
-    const rooms = batch.hits.filter((hit) => hit.room.membersOf(this));
-    if (rooms.length === 0) return;
-    // Named event once per connection (Socket.IO de-duplicates across rooms); `message` once per binding.
+    const hits = batch.hits.filter((hit) => hit.room.membersOf(this));
+    if (hits.length === 0) return;
+    const nsp = this.io.sockets;
+    const keep = packetKeeper(nsp.adapter);
     const name = batch.routed.socketEventName;
-    if (!RESERVED.has(name)) this.io.local.to(rooms.map((hit) => hit.room.name)).emit(name, batch.socketPayload);
-    for (const hit of rooms) this.io.local.to(hit.room.name).emit('message', hit.envelope);
+    let named: OutgoingPacket | undefined;
+    if (mayEmitAsNamedEvent(name)) {
+      const data: unknown[] = [name, batch.socketPayload];
+      keep?.(new Set(hits.map((hit) => hit.room.name)), data);
+      named = new OutgoingPacket(JSON.stringify(data));
+    }
+    const greeted = hits.length > 1 ? new Set<string>() : undefined;
+    for (const hit of hits) {
+      const offset = keep?.(new Set([hit.room.name]), ['message', hit.envelope]);
+      const members = nsp.adapter.rooms.get(hit.room.name);
+      if (!members || members.size === 0) continue;
+      const message = new OutgoingPacket(`["message",${hit.envelopeJson}${offset === undefined ? '' : `,${JSON.stringify(offset)}`}]`);
+      const both = named ? [named, message] : [message];
+      let joined: Buffer | undefined;
+      for (const id of members) {
+        const socket = nsp.sockets.get(id);
+        if (!socket) continue;
+        if (greeted?.has(id)) {
+          writePackets(socket, [message]);
+          continue;
+        }
+        greeted?.add(id);
+        joined ??= named ? Buffer.concat([named.frame, message.frame]) : message.frame;
+        writePackets(socket, both, joined);
+      }
+    }
   }
+
 }

@@ -1,0 +1,66 @@
+// Owns putting Socket.IO event packets on one client's connection: each packet is encoded once for
+// every recipient, and written straight to the TCP socket under Engine.IO's websocket when nothing
+// is queued ahead of it, else handed to Engine.IO. Knows no rooms, hub or recovery.
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'socket.io';
+import { textFrame } from '../websocket/text-frame';
+
+/**
+ * One Socket.IO EVENT packet of the main namespace (`2["name",…]`), as Engine.IO message text and,
+ * built on first use, as a complete WebSocket frame (`42["name",…]`).
+ * @example const p = new OutgoingPacket('["message",{"action":"event"}]'); p.text // '2["message",{"action":"event"}]'
+ */
+export class OutgoingPacket {
+  readonly text: string;
+  private cachedFrame?: Buffer;
+
+  /** `dataJson` is the packet's data array as JSON: the event name, its arguments, the recovery offset. */
+  constructor(dataJson: string) {
+    this.text = '2' + dataJson;
+  }
+
+  /** The Engine.IO message (`4` + packet) framed once for every websocket client. */
+  get frame(): Buffer {
+    this.cachedFrame ??= textFrame(Buffer.from('4' + this.text, 'utf8'));
+    return this.cachedFrame;
+  }
+}
+
+/** The parts of an Engine.IO socket this module reads (engine.io 6). */
+interface EngineSocket {
+  readonly readyState: string;
+  readonly upgrading: boolean;
+  readonly writeBuffer: readonly unknown[];
+  readonly transport: { readonly name: string; readonly socket?: { readonly readyState: number; readonly _socket?: Duplex } };
+  write(data: string): void;
+}
+
+/**
+ * The TCP socket a Socket.IO client's packets may be written to directly: only when it is on the
+ * websocket transport (no upgrade under way) and Engine.IO holds nothing unsent, so a direct write
+ * lands after everything Engine.IO already wrote and before anything it writes next. ws writes
+ * synchronously to that socket (compression is off), so frames never interleave.
+ */
+function directWire(engine: EngineSocket): Duplex | undefined {
+  if (engine.readyState !== 'open' || engine.upgrading || engine.writeBuffer.length > 0) return undefined;
+  const transport = engine.transport;
+  if (transport.name !== 'websocket' || transport.socket?.readyState !== 1) return undefined;
+  return transport.socket._socket;
+}
+
+/**
+ * Writes packets to one connected Socket.IO client in order. `joined` is the packets' frames already
+ * concatenated (built once for every client that gets the same packets), written in one call.
+ * @example writePackets(socket, [named, message], Buffer.concat([named.frame, message.frame]));
+ */
+export function writePackets(socket: Socket, packets: readonly OutgoingPacket[], joined?: Buffer): void {
+  const engine = socket.conn as unknown as EngineSocket;
+  const wire = directWire(engine);
+  if (wire) {
+    if (joined) wire.write(joined);
+    else for (const packet of packets) wire.write(packet.frame);
+    return;
+  }
+  // Polling, an upgrade, or packets queued: Engine.IO's own buffer keeps the order.
+  for (const packet of packets) engine.write(packet.text);
+}

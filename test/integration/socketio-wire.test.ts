@@ -1,0 +1,74 @@
+// Socket.IO events are written around socket.io's broadcast (each packet encoded once, a websocket
+// client's packets in one write): what a client receives must be what socket.io's own emit would give
+// it, on every Engine.IO transport and protocol, in order, with commands' replies in between.
+import { useBridge } from '../helpers/bridge-fixture';
+import { SocketIoV2Client, SocketIoV4Client } from '../helpers/clients';
+import { newCallId } from '../helpers/ids';
+import type { Received } from '../helpers/inbox';
+
+const bridge = useBridge();
+
+const CLIENTS = [
+  ['v4 over websocket', () => SocketIoV4Client.connect(bridge.server.url, ['websocket'])],
+  ['v4 over polling', () => SocketIoV4Client.connect(bridge.server.url, ['polling'])],
+  ['v4 upgraded from polling', () => SocketIoV4Client.connect(bridge.server.url, ['polling', 'websocket'])],
+  ['v2 (EIO3) over websocket', () => SocketIoV2Client.connect(bridge.server.url, ['websocket'])],
+  ['v2 (EIO3) over polling', () => SocketIoV2Client.connect(bridge.server.url, ['polling'])],
+] as const;
+
+function callIdOf(item: Received): unknown {
+  const data = item.data as Record<string, unknown> | undefined;
+  if (item.name === 'message') return (data?.['data'] as Record<string, unknown> | undefined)?.['call_id'];
+  return data?.['Call-ID'];
+}
+
+describe.each(CLIENTS)('%s', (_name, connect) => {
+  it('gets the named event once and one message per matching binding, in that order', async () => {
+    const { token, accountId } = bridge.server.addIdentity();
+    const c = bridge.track(await connect());
+    const reply = await c.subscribe(token, accountId, ['call.CHANNEL_CREATE.*', 'call.*.*']);
+    expect(reply.status).toBe('success');
+
+    const callId = newCallId();
+    const payload = await bridge.kazoo.call('CHANNEL_CREATE', accountId, callId);
+    await c.waitEvents('both messages', (e) => e.data['call_id'] === callId, 2);
+    const seen = c.inbox.filter((i) => callIdOf(i) === callId);
+    expect(seen.map((i) => i.name)).toEqual(['CHANNEL_CREATE', 'message', 'message']);
+    expect(seen[0]!.data).toEqual(payload);
+    const keys = seen.slice(1).map((i) => (i.data as Record<string, unknown>)['subscribed_key']);
+    expect(keys.sort()).toEqual(['call.*.*', 'call.CHANNEL_CREATE.*']);
+  });
+
+  it('keeps publish order for a burst of events while its commands are answered', async () => {
+    const { token, accountId } = bridge.server.addIdentity();
+    const c = bridge.track(await connect());
+    await c.subscribe(token, accountId, 'call.CHANNEL_CREATE.*');
+
+    const callIds = Array.from({ length: 150 }, () => newCallId());
+    const published = Promise.all(callIds.map((id) => bridge.kazoo.call('CHANNEL_CREATE', accountId, id)));
+    // Replies go through Engine.IO's own buffer while events are written around it.
+    const replies = Promise.all(Array.from({ length: 10 }, (_, k) => c.subscribe(token, accountId, `call.CHANNEL_DESTROY.${k}`)));
+    await published;
+    expect((await replies).every((r) => r.status === 'success')).toBe(true);
+
+    const messages = await c.waitEvents('every message', (e) => callIds.includes(e.data['call_id'] as string), callIds.length, 10_000);
+    expect(messages.map((e) => e.data['call_id'])).toEqual(callIds);
+    const named = c.inbox.filter((i) => i.name === 'CHANNEL_CREATE').map(callIdOf);
+    expect(named).toEqual(callIds);
+  });
+});
+
+it('a v4 client stores each event offset for recovery, distinct per packet', async () => {
+  const { token, accountId } = bridge.server.addIdentity();
+  const c = bridge.track(await SocketIoV4Client.connect(bridge.server.url));
+  const offsets: unknown[] = [];
+  c.socket.onAny((_name: string, ...args: unknown[]) => offsets.push(args[args.length - 1]));
+  await c.subscribe(token, accountId, 'call.CHANNEL_CREATE.*');
+  offsets.length = 0;
+  const callId = newCallId();
+  await bridge.kazoo.call('CHANNEL_CREATE', accountId, callId);
+  await c.waitEvents('the message', (e) => e.data['call_id'] === callId);
+  expect(offsets).toHaveLength(2);
+  expect(offsets.every((o) => typeof o === 'string')).toBe(true);
+  expect(new Set(offsets).size).toBe(2);
+});

@@ -2,6 +2,7 @@
 // keyed `app_event.{ACCT}.{APP}.{NAME}`, so any node and any KAZOO app bound there sees them.
 import { BindingFamily, invalidFormat, stringField } from '../family';
 import { publicPayload } from '../../protocol/payload';
+import { PROTOCOL_EVENT_NAMES } from '../../protocol/socket-event-names';
 
 /** KAZOO's exchange "for inter-kapp communication" (kz_amqp.hrl, topic). */
 export const APP_EVENT_EXCHANGE = 'kapps';
@@ -9,8 +10,6 @@ export const APP_EVENT_CATEGORY = 'app_event';
 /** App and event names: one routing-key word, nothing to encode. */
 export const APP_EVENT_WORD = /^[A-Za-z0-9_-]{1,64}$/;
 const ACCOUNT = /^[0-9a-f]{32}$/;
-/** Socket.IO event names the protocol itself uses: an app event by that name is emitted prefixed. */
-const PROTOCOL_EVENT_NAMES = new Set(['message', 'error', 'auth_failure', 'subscribe', 'unsubscribe', 'connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 
 /** The routing key of one application event. */
 export function appEventRoutingKey(accountId: string, app: string, name: string): string {
@@ -52,6 +51,7 @@ export const appEventFamily: BindingFamily = {
     const w = routingKey.split('.');
     if (w.length !== 4 || w[0] !== APP_EVENT_CATEGORY || !ACCOUNT.test(w[1]!)) return null;
     const name = stringField(payload, 'Event-Name') ?? w[3]!;
+    // An app event named like the protocol's own Socket.IO events is emitted prefixed.
     const socketEventName = PROTOCOL_EVENT_NAMES.has(name) ? `${APP_EVENT_CATEGORY}.${name}` : name;
     return { matchKey: routingKey, routingKey, name, socketEventName, socketPayloadNormalized: false, present: presentAppEvent };
   },

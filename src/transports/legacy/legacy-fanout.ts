@@ -4,9 +4,7 @@ import type { FanoutBatch, FanoutTarget } from '../../hub/fanout';
 import type { Session } from '../../hub/session';
 import { encodePacket, eventPacket } from './codec';
 import type { LegacyConnection } from './legacy-connection';
-
-/** Event names never emitted as named events (the same set as for Socket.IO v4 clients). */
-const RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
+import { mayEmitAsNamedEvent } from '../../protocol/socket-event-names';
 
 /** `5:::{"name":"message","args":[<envelope>]}` from the envelope's JSON, without parsing it again. */
 function messagePacket(envelopeJson: string): string {
@@ -34,7 +32,7 @@ export class LegacyFanout implements FanoutTarget {
     }
     if (perSession.size === 0) return;
     const name = batch.routed.socketEventName;
-    const named = RESERVED.has(name) ? undefined : encodePacket(eventPacket(name, [batch.socketPayload]));
+    const named = !mayEmitAsNamedEvent(name) ? undefined : encodePacket(eventPacket(name, [batch.socketPayload]));
     for (const [session, messages] of perSession) {
       const connection = session.transport as LegacyConnection;
       if (named) connection.send(named, ...messages);

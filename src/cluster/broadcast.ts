@@ -7,6 +7,7 @@ import { FanoutBatch, FanoutTarget } from '../hub/fanout';
 import type { Hub } from '../hub/hub';
 import { roomName } from '../hub/room-name';
 import { eventEnvelope } from '../protocol/event-envelope';
+import { askOtherNodes } from './ask-nodes';
 
 /** One push: a named event with a JSON object, to every member of one room. */
 export interface BroadcastMessage {
@@ -72,7 +73,7 @@ export interface BroadcasterOptions {
   node: string;
   /** Fan-out writers of the transports that are not in Socket.IO rooms (raw WebSocket, 0.9). */
   localTargets: readonly FanoutTarget[];
-  /** How long to wait for other nodes to report their reach. */
+  /** How long other nodes have to report their reach (the adapter's request timeout). */
   ackTimeoutMs: number;
 }
 
@@ -108,26 +109,12 @@ export class Broadcaster {
     if (this.clustered && !this.redisUp()) {
       warning = "Redis unreachable: only this node's members were reached";
     } else if (this.clustered) {
-      try {
-        nodes.push(...(await this.askOtherNodes(msg)));
-      } catch (err) {
-        const partial = (err as { responses?: NodeReach[] }).responses;
-        if (Array.isArray(partial)) nodes.push(...partial);
-        warning = `other nodes not all reached: ${(err as Error).message}`;
-      }
+      const { answers, shortfall } = await askOtherNodes<NodeReach>(this.opts.io, SERVER_EVENT, [msg], this.opts.ackTimeoutMs);
+      nodes.push(...answers);
+      if (shortfall !== undefined) warning = `other nodes not all reached: ${shortfall}`;
     }
     const members = nodes.reduce((n, r) => n + r.members, 0);
     return warning === undefined ? { room: msg.room, event: msg.event, nodes, members } : { room: msg.room, event: msg.event, nodes, members, warning };
-  }
-
-  /** The adapter answers within its request timeout; the extra deadline covers a request never sent (Redis away). */
-  private askOtherNodes(msg: BroadcastMessage): Promise<NodeReach[]> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.opts.ackTimeoutMs} ms`)), this.opts.ackTimeoutMs + 250);
-    });
-    const asked = this.opts.io.serverSideEmitWithAck(SERVER_EVENT, msg) as Promise<NodeReach[]>;
-    return Promise.race([asked, deadline]).finally(() => clearTimeout(timer));
   }
 
   /** Writes the push to this node's raw WebSocket and 0.9 members; returns every local member count. */

@@ -12,6 +12,7 @@ import type { Hub } from '../hub/hub';
 import type { RequestHandler } from '../http/json-io';
 import { localViews } from '../http/websockets-api';
 import { adminApi, SocketView } from './admin-api';
+import { askOtherNodes } from './ask-nodes';
 import { Broadcaster, BroadcastMessage, BroadcastResult } from './broadcast';
 import { NodeRegistry } from './node-registry';
 import { ClusterStats, clusterStats, forAccount, NodeSnapshot, nodeSnapshot } from './node-stats';
@@ -27,6 +28,8 @@ export type ClusterConfig = Pick<
 
 /** The server-side event through which nodes ask each other for an account's connections. */
 const WEBSOCKETS_QUERY = 'eh:websockets';
+/** How long other nodes have to answer a question (the Redis adapter's request timeout). */
+const NODE_ANSWER_MS = 2000;
 
 type ViewsAck = (views: Record<string, unknown>[]) => void;
 
@@ -121,7 +124,7 @@ export class Cluster {
   attach(io: Server, hub: Hub, localTargets: readonly FanoutTarget[]): void {
     this.io = io;
     this.hub = hub;
-    this.broadcaster = new Broadcaster({ io, hub, node: this.node, localTargets, ackTimeoutMs: 2000 });
+    this.broadcaster = new Broadcaster({ io, hub, node: this.node, localTargets, ackTimeoutMs: NODE_ANSWER_MS });
     io.on('connection', (socket) => {
       socket.data = { ...(socket.data as object), node: this.node };
     });
@@ -132,7 +135,7 @@ export class Cluster {
       (ack as ViewsAck)(localViews(hub.sessions, accountId, typeof socketId === 'string' ? socketId : undefined, this.node));
     });
     const { pub, sub } = this.link.adapterClients();
-    io.adapter(createAdapter(pub, sub, { key: `${this.prefix}:socket.io`, requestsTimeout: 2000 }));
+    io.adapter(createAdapter(pub, sub, { key: `${this.prefix}:socket.io`, requestsTimeout: NODE_ANSWER_MS }));
     this.broadcaster.enableCluster(() => this.link?.up === true);
   }
 
@@ -200,17 +203,15 @@ export class Cluster {
 
   /**
    * The other nodes' connections of an account (one, with `socketId`), for the websockets API. A node that
-   * does not answer within the adapter's 2 s is left out (logged); none while Redis is off or away.
+   * does not answer within the adapter's 2 s is left out (logged), and so is every node when the question
+   * could not be sent; none while Redis is off or away.
    */
   async peerWebsocketViews(accountId: string, socketId: string | undefined): Promise<Record<string, unknown>[]> {
     const io = this.io;
     if (!io || !this.link?.up) return [];
-    return new Promise((resolve) => {
-      io.serverSideEmit(WEBSOCKETS_QUERY, accountId, socketId ?? null, (err: Error | null, responses: unknown[] = []) => {
-        if (err) this.logger.warn({ err: err.message }, 'websockets API: a node did not answer; listing the others');
-        resolve(responses.filter(Array.isArray).flat() as Record<string, unknown>[]);
-      });
-    });
+    const { answers, shortfall } = await askOtherNodes<unknown>(io, WEBSOCKETS_QUERY, [accountId, socketId ?? null], NODE_ANSWER_MS);
+    if (shortfall !== undefined) this.logger.warn({ err: shortfall }, 'websockets API: a node did not answer; listing the others');
+    return answers.filter(Array.isArray).flat() as Record<string, unknown>[];
   }
 
   /** Leaves the cluster: removes this node's snapshot at once and closes Redis. */

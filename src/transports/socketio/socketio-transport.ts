@@ -16,6 +16,7 @@ import type { IncomingMessage } from 'node:http';
 import { mayEmitAsNamedEvent } from '../../protocol/socket-event-names';
 import { packetKeeper } from '../../ops/bounded-recovery-adapter';
 import { OutgoingPacket, writePackets } from './socketio-wire';
+import { CorkedWrites } from '../corked-writes';
 
 export interface SocketIoTransportOptions {
   /** Rate and size limits on inbound packets; without it only `maxMessageBytes` is checked. */
@@ -87,6 +88,7 @@ export class SocketIoTransport implements FanoutTarget {
   readonly name = 'socketio';
 
   private readonly guard: InboundGuard;
+  private readonly writes = new CorkedWrites();
 
   constructor(
     private readonly io: Server,
@@ -175,12 +177,12 @@ export class SocketIoTransport implements FanoutTarget {
         const socket = nsp.sockets.get(id);
         if (!socket) continue;
         if (greeted?.has(id)) {
-          writePackets(socket, [message]);
+          writePackets(this.writes, socket, [message]);
           continue;
         }
         greeted?.add(id);
         joined ??= named ? Buffer.concat([named.frame, message.frame]) : message.frame;
-        writePackets(socket, both, joined);
+        writePackets(this.writes, socket, both, joined);
       }
     }
   }

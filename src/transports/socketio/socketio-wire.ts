@@ -4,6 +4,7 @@
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'socket.io';
 import { textFrame } from '../websocket/text-frame';
+import type { CorkedWrites } from '../corked-writes';
 
 /**
  * One Socket.IO EVENT packet of the main namespace (`2["name",…]`), as Engine.IO message text and,
@@ -49,16 +50,17 @@ function directWire(engine: EngineSocket): Duplex | undefined {
 }
 
 /**
- * Writes packets to one connected Socket.IO client in order. `joined` is the packets' frames already
- * concatenated (built once for every client that gets the same packets), written in one call.
- * @example writePackets(socket, [named, message], Buffer.concat([named.frame, message.frame]));
+ * Writes packets to one connected Socket.IO client in order; direct writes of one burst of deliveries
+ * leave together (`writes`). `joined` is the packets' frames already concatenated (built once for
+ * every client that gets the same packets), written in one call.
+ * @example writePackets(writes, socket, [named, message], Buffer.concat([named.frame, message.frame]));
  */
-export function writePackets(socket: Socket, packets: readonly OutgoingPacket[], joined?: Buffer): void {
+export function writePackets(writes: CorkedWrites, socket: Socket, packets: readonly OutgoingPacket[], joined?: Buffer): void {
   const engine = socket.conn as unknown as EngineSocket;
   const wire = directWire(engine);
   if (wire) {
-    if (joined) wire.write(joined);
-    else for (const packet of packets) wire.write(packet.frame);
+    if (joined) writes.write(wire, joined);
+    else for (const packet of packets) writes.write(wire, packet.frame);
     return;
   }
   // Polling, an upgrade, or packets queued: Engine.IO's own buffer keeps the order.

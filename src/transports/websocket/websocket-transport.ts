@@ -13,6 +13,7 @@ import { freshRequestId } from '../../protocol/request-id';
 import { ErrorText } from '../../protocol/error-texts';
 import { CloseCodes } from '../../protocol/close-codes';
 import { textFrame } from './text-frame';
+import { CorkedWrites } from '../corked-writes';
 import { frameCapBytes, InboundGuard, requestIdOfJson } from '../../auth/inbound-guard';
 import { createLimitsCounters } from '../../auth/limits-counters';
 import type { ClientAddress } from '../../http/client-address';
@@ -46,10 +47,11 @@ class WebSocketSession implements SessionTransport {
 
   /**
    * Writes a complete text frame built once for many clients straight to the TCP socket under ws:
-   * ws writes synchronously there too (no compression), so frames never interleave.
+   * ws writes synchronously there too (no compression), so frames never interleave. Frames of one
+   * burst of deliveries leave together (`writes`).
    */
-  sendFrame(frame: Buffer): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.wire?.write(frame);
+  sendFrame(frame: Buffer, writes: CorkedWrites): void {
+    if (this.socket.readyState === WebSocket.OPEN && this.wire) writes.write(this.wire, frame);
   }
 
   joinRoom(): void {}
@@ -66,6 +68,7 @@ export class WebSocketTransport implements FanoutTarget {
   private readonly sessions = new Map<WebSocket, Session>();
   private readonly pinger: NodeJS.Timeout;
   private readonly guard: InboundGuard;
+  private readonly writes = new CorkedWrites();
 
   constructor(
     private readonly hub: Hub,
@@ -138,7 +141,7 @@ export class WebSocketTransport implements FanoutTarget {
       const members = hit.room.membersOf(this);
       if (!members) continue;
       const frame = textFrame(hit.envelopeBytes); // framed once per room, written as-is to every member
-      for (const session of members) (session.transport as WebSocketSession).sendFrame(frame);
+      for (const session of members) (session.transport as WebSocketSession).sendFrame(frame, this.writes);
     }
   }
 

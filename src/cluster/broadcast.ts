@@ -7,6 +7,7 @@ import { FanoutBatch, FanoutTarget } from '../hub/fanout';
 import type { Hub } from '../hub/hub';
 import { roomName } from '../hub/room-name';
 import { eventEnvelope } from '../protocol/event-envelope';
+import { SOCKET_IO_RESERVED } from '../protocol/socket-event-names';
 import { askOtherNodes } from './ask-nodes';
 
 /** One push: a named event with a JSON object, to every member of one room. */
@@ -37,7 +38,7 @@ export const BROADCAST_ROUTING_KEY = 'broadcast';
 /** The inter-node event that carries a broadcast. */
 const SERVER_EVENT = 'eh:broadcast';
 /** Names a Socket.IO server cannot emit, and `message`, which carries envelopes. */
-const RESERVED = ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener', 'message'];
+const RESERVED = [...SOCKET_IO_RESERVED, 'message'];
 
 /**
  * The request body of `POST /api/broadcast`: `room`, or `account_id` with `binding`; an event name; an object.

@@ -49,8 +49,10 @@ export class RoomHit {
 export class FanoutBatch {
   readonly hits: RoomHit[];
   private cachedPublic?: Record<string, unknown>;
+  private cachedSocketJson?: string;
 
-  constructor(readonly routed: RoutedEvent, readonly rawPayload: Record<string, unknown>, rooms: Map<Room, string>) {
+  /** `rawJson` is the AMQP body as received, the JSON text `rawPayload` was parsed from. */
+  constructor(readonly routed: RoutedEvent, readonly rawPayload: Record<string, unknown>, rooms: Map<Room, string>, private readonly rawJson?: string) {
     this.hits = [...rooms].map(([room, key]) => new RoomHit(room, key, this));
   }
 
@@ -63,5 +65,14 @@ export class FanoutBatch {
   /** The payload of the Socket.IO named event (`CHANNEL_CREATE`, …): raw, or normalized for fax. */
   get socketPayload(): Record<string, unknown> {
     return this.routed.socketPayloadNormalized ? this.publicPayload : this.rawPayload;
+  }
+
+  /**
+   * `socketPayload` as JSON text. The raw payload is the body as KAZOO sent it, not re-encoded: any
+   * JSON parser reads the same value from it (large integers more exactly).
+   */
+  get socketPayloadJson(): string {
+    this.cachedSocketJson ??= this.routed.socketPayloadNormalized || this.rawJson === undefined ? JSON.stringify(this.socketPayload) : this.rawJson;
+    return this.cachedSocketJson;
   }
 }

@@ -150,8 +150,9 @@ export class Hub {
     this.arrivedAt = performance.now();
     this.counters.deliveries++;
     let payload: unknown;
+    const text = content.toString('utf8');
     try {
-      payload = JSON.parse(content.toString('utf8'));
+      payload = JSON.parse(text);
     } catch {
       payload = undefined;
     }
@@ -166,7 +167,7 @@ export class Hub {
       const rooms = this.index.match(routed.matchKey);
       if (rooms.size === 0) continue;
       this.counters.matched++;
-      const batch = new FanoutBatch(routed, payload as Record<string, unknown>, rooms);
+      const batch = new FanoutBatch(routed, payload as Record<string, unknown>, rooms, text);
       for (const target of this.targets) {
         try {
           target.deliver(batch);

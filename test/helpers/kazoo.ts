@@ -24,7 +24,12 @@ export class KazooPublisher {
 
   /** Publishes one payload and waits for the broker to confirm it. */
   async publish(exchange: string, routingKey: string, payload: unknown): Promise<void> {
-    this.channel.publish(exchange, routingKey, Buffer.from(JSON.stringify(payload)), { contentType: 'application/json' });
+    await this.publishBody(exchange, routingKey, Buffer.from(JSON.stringify(payload)));
+  }
+
+  /** Publishes a body exactly as given (another JSON encoder's spacing and escapes) and waits for the confirm. */
+  async publishBody(exchange: string, routingKey: string, body: Buffer): Promise<void> {
+    this.channel.publish(exchange, routingKey, body, { contentType: 'application/json' });
     await this.channel.waitForConfirms();
   }
 

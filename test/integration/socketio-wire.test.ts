@@ -1,10 +1,14 @@
 // Socket.IO events are written around socket.io's broadcast (each packet encoded once, a websocket
 // client's packets in one write): what a client receives must be what socket.io's own emit would give
-// it, on every Engine.IO transport and protocol, in order, with commands' replies in between.
+// it, on every Engine.IO transport and protocol, in order, with commands' replies in between. The
+// named event's payload is KAZOO's body as received, so it must parse to the payload on every client.
 import { useBridge } from '../helpers/bridge-fixture';
 import { SocketIoV2Client, SocketIoV4Client } from '../helpers/clients';
 import { newCallId } from '../helpers/ids';
 import type { Received } from '../helpers/inbox';
+import { Client09 } from '../helpers/legacy-client';
+import { callEvent } from '../../src/simulator/kazoo-events';
+import { encodeKeyPart } from '../../src/bindings/key-encoding';
 
 const bridge = useBridge();
 
@@ -71,4 +75,38 @@ it('a v4 client stores each event offset for recovery, distinct per packet', asy
   expect(offsets).toHaveLength(2);
   expect(offsets.every((o) => typeof o === 'string')).toBe(true);
   expect(new Set(offsets).size).toBe(2);
+});
+
+describe('the named event carries the body as KAZOO encoded it', () => {
+  // Erlang's encoder escapes differently from JSON.stringify; pretty-printing stands in for any spacing.
+  function kazooBody(accountId: string, callId: string): { body: Buffer; payload: Record<string, unknown> } {
+    const payload = { ...callEvent('CHANNEL_CREATE', accountId, callId), 'Caller-ID-Name': 'Zoë ☎ "Front desk"', 'Hold-Music': ['a', null, 2.5] };
+    const text = JSON.stringify(payload, null, 2).replace('Zoë', 'Zo\\u00eb');
+    return { body: Buffer.from(text, 'utf8'), payload };
+  }
+
+  it.each([
+    ['v4', () => SocketIoV4Client.connect(bridge.server.url)],
+    ['v2 (EIO3)', () => SocketIoV2Client.connect(bridge.server.url)],
+  ] as const)('%s client parses it to the same payload', async (_name, connect) => {
+    const { token, accountId } = bridge.server.addIdentity();
+    const c = bridge.track(await connect());
+    await c.subscribe(token, accountId, 'call.CHANNEL_CREATE.*');
+    const callId = newCallId();
+    const { body, payload } = kazooBody(accountId, callId);
+    await bridge.kazoo.publishBody('callevt', `call.CHANNEL_CREATE.${encodeKeyPart(callId)}`, body);
+    expect(await c.waitNamed('CHANNEL_CREATE', (d) => (d as Record<string, unknown>)['Call-ID'] === callId)).toEqual(payload);
+  });
+
+  it('0.9 client parses it to the same payload', async () => {
+    const { token, accountId } = bridge.server.addIdentity();
+    const c = bridge.track(Client09.open(bridge.server.url, 'websocket'));
+    await c.connected;
+    c.socket.emit('subscribe', { account_id: accountId, auth_token: token, binding: 'call.CHANNEL_CREATE.*' });
+    await c.waitNamed('message', (m) => (m as Record<string, unknown>)['status'] === 'success');
+    const callId = newCallId();
+    const { body, payload } = kazooBody(accountId, callId);
+    await bridge.kazoo.publishBody('callevt', `call.CHANNEL_CREATE.${encodeKeyPart(callId)}`, body);
+    expect(await c.waitNamed('CHANNEL_CREATE', (d) => (d as Record<string, unknown>)['Call-ID'] === callId)).toEqual(payload);
+  });
 });

@@ -2,13 +2,17 @@
 // `message` envelope per matching room, each packet encoded once per batch or room. Knows no transports.
 import type { FanoutBatch, FanoutTarget } from '../../hub/fanout';
 import type { Session } from '../../hub/session';
-import { encodePacket, eventPacket } from './codec';
 import type { LegacyConnection } from './legacy-connection';
 import { mayEmitAsNamedEvent } from '../../protocol/socket-event-names';
 
 /** `5:::{"name":"message","args":[<envelope>]}` from the envelope's JSON, without parsing it again. */
 function messagePacket(envelopeJson: string): string {
-  return `5:::{"name":"message","args":[${envelopeJson}]}`;
+  return namedPacket('message', envelopeJson);
+}
+
+/** `5:::{"name":<name>,"args":[<payload>]}`, as encodePacket(eventPacket(name, [payload])) writes it, from JSON text. */
+function namedPacket(name: string, payloadJson: string): string {
+  return `5:::{"name":${JSON.stringify(name)},"args":[${payloadJson}]}`;
 }
 
 /**
@@ -32,7 +36,7 @@ export class LegacyFanout implements FanoutTarget {
     }
     if (perSession.size === 0) return;
     const name = batch.routed.socketEventName;
-    const named = !mayEmitAsNamedEvent(name) ? undefined : encodePacket(eventPacket(name, [batch.socketPayload]));
+    const named = mayEmitAsNamedEvent(name) ? namedPacket(name, batch.socketPayloadJson) : undefined;
     for (const [session, messages] of perSession) {
       const connection = session.transport as LegacyConnection;
       if (named) connection.send(named, ...messages);

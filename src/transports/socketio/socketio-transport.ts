@@ -61,6 +61,11 @@ class SocketIoSession implements SessionTransport {
   }
 }
 
+/** The recovery offset as the last element of a packet's data array (nothing without recovery). */
+function offsetJson(offset: string | undefined): string {
+  return offset === undefined ? '' : `,${JSON.stringify(offset)}`;
+}
+
 function ackOf(args: unknown[]): Ack | undefined {
   const last = args[args.length - 1];
   return typeof last === 'function' ? (last as Ack) : undefined;
@@ -161,16 +166,15 @@ export class SocketIoTransport implements FanoutTarget {
     const name = batch.routed.socketEventName;
     let named: OutgoingPacket | undefined;
     if (mayEmitAsNamedEvent(name)) {
-      const data: unknown[] = [name, batch.socketPayload];
-      keep?.(new Set(hits.map((hit) => hit.room.name)), data);
-      named = new OutgoingPacket(JSON.stringify(data));
+      const offset = keep?.(new Set(hits.map((hit) => hit.room.name)), [name, batch.socketPayload]);
+      named = new OutgoingPacket(`[${JSON.stringify(name)},${batch.socketPayloadJson}${offsetJson(offset)}]`);
     }
     const greeted = hits.length > 1 ? new Set<string>() : undefined;
     for (const hit of hits) {
       const offset = keep?.(new Set([hit.room.name]), ['message', hit.envelope]);
       const members = nsp.adapter.rooms.get(hit.room.name);
       if (!members || members.size === 0) continue;
-      const message = new OutgoingPacket(`["message",${hit.envelopeJson}${offset === undefined ? '' : `,${JSON.stringify(offset)}`}]`);
+      const message = new OutgoingPacket(`["message",${hit.envelopeJson}${offsetJson(offset)}]`);
       const both = named ? [named, message] : [message];
       let joined: Buffer | undefined;
       for (const id of members) {

@@ -87,13 +87,15 @@ async function main(): Promise<void> {
   if (fanoutOverride?.length) sizes = { ...sizes, fanoutClients: fanoutOverride };
   const windowOverride = Number(option('window'));
   if (windowOverride > 0) sizes = { ...sizes, routingWindow: windowOverride };
+  const warmupOverride = Number(option('warmup-ms'));
+  if (warmupOverride > 0) sizes = { ...sizes, warmupMs: warmupOverride };
   const rateOverride = Number(option('rate'));
   if (rateOverride > 0) sizes = { ...sizes, latencyRates: [rateOverride] };
   const only = option('only')?.split(',') as ScenarioName[] | undefined;
   const wanted = option('systems')?.split(',') as SystemName[] | undefined;
   const profile = option('profile') !== undefined;
   const note = option('note');
-  const partial = only !== undefined || wanted !== undefined || base === TINY || profile || measureOverride > 0 || sizes !== base;
+  const partial = only !== undefined || wanted !== undefined || base === TINY || profile || process.env['BENCH_EH_NODE_FLAGS'] !== undefined || measureOverride > 0 || sizes !== base;
   const command = `npm run bench --${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`.replace(/ --$/, '');
   const log = (line: string) => process.stdout.write(`[${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
 
@@ -124,7 +126,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', abort);
   process.on('SIGTERM', abort);
   try {
-    const nodeFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    // BENCH_EH_NODE_FLAGS (e.g. `--trace-gc`): extra Node flags for Event Horizon only, output in its log.
+    const extraFlags = (process.env['BENCH_EH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+    const nodeFlags = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...extraFlags];
     const [ceiling, eventHorizon, plainSio] = await Promise.all([
       startServer('ceiling', { accounts: 0, logName: 'ceiling' }),
       startServer('event-horizon', { accounts: Math.max(sizes.routingClients, sizes.latencyClients), logName: 'event-horizon', nodeFlags }),

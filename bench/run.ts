@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BENCH_VHOST, descriptorLimits, ensureBenchVhost, rabbitVersion } from './lib/broker';
+import { BENCH_VHOST, descriptorLimits, ensureBenchVhost, ensureWebStomp, rabbitVersion } from './lib/broker';
 import { BENCH_DIR, killAllChildren } from './lib/processes';
 import { settle } from './lib/settle';
 import { RunRecord, runSummary } from './lib/report';
@@ -100,6 +100,10 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stdout.write(`[${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
 
   ensureBenchVhost();
+  if (!wanted || wanted.includes('web-stomp')) {
+    const stompProblem = ensureWebStomp();
+    if (stompProblem) process.stderr.write(`warning: ${stompProblem}; its rows will show every client failed\n`);
+  }
   const ehRoot = process.env['BENCH_EH_ROOT'] ?? 'this checkout';
   const meta = { startedAt: started.toISOString(), mode: sizes.mode, command, note, ehRoot, machine: machine(), versions: versions(), vhost: BENCH_VHOST, sizes };
   log(`mode ${base === TINY ? 'tiny' : sizes.mode}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -19,6 +19,21 @@ export function ensureBenchVhost(): void {
   rabbitmqctl(['set_permissions', '-p', BENCH_VHOST, 'guest', '.*', '.*', '.*']);
 }
 
+/**
+ * Enables the broker's Web-STOMP plugin (a peer in the comparison) when it is off, as
+ * scripts/services.sh does; returns why it could not, so a run says so instead of failing every client.
+ */
+export function ensureWebStomp(): string | undefined {
+  try {
+    const enabled = execFileSync('rabbitmq-plugins', ['list', '-e', '-m'], { encoding: 'utf8', timeout: 60_000 });
+    if (enabled.split('\n').some((l) => l.trim() === 'rabbitmq_web_stomp')) return undefined;
+    execFileSync('rabbitmq-plugins', ['enable', '--quiet', 'rabbitmq_web_stomp'], { encoding: 'utf8', timeout: 120_000 });
+    return undefined;
+  } catch (err) {
+    return `rabbitmq_web_stomp could not be enabled: ${(err as Error).message.split('\n')[0]}`;
+  }
+}
+
 export function rabbitVersion(): string {
   try {
     return rabbitmqctl(['version']).trim();

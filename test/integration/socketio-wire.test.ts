@@ -110,3 +110,23 @@ describe('the named event carries the body as KAZOO encoded it', () => {
     expect(await c.waitNamed('CHANNEL_CREATE', (d) => (d as Record<string, unknown>)['Call-ID'] === callId)).toEqual(payload);
   });
 });
+
+describe.each(['websocket', 'xhr-polling'] as const)('0.9 client over %s', (transport) => {
+  it('keeps publish order for a burst of events while its commands are answered', async () => {
+    const { token, accountId } = bridge.server.addIdentity();
+    const c = bridge.track(Client09.open(bridge.server.url, transport));
+    await c.connected;
+    await c.emitWithAck('subscribe', { account_id: accountId, auth_token: token, binding: 'call.CHANNEL_CREATE.*' });
+
+    const callIds = Array.from({ length: 150 }, () => newCallId());
+    const published = Promise.all(callIds.map((id) => bridge.kazoo.call('CHANNEL_CREATE', accountId, id)));
+    const acks = Promise.all(Array.from({ length: 10 }, (_, k) => c.emitWithAck('subscribe', { account_id: accountId, auth_token: token, binding: `call.CHANNEL_DESTROY.${k}` })));
+    await published;
+    expect((await acks).every(([reply]) => (reply as Record<string, unknown>)['status'] === 'success')).toBe(true);
+
+    const isOurs = (i: Received) => callIds.includes(callIdOf(i) as string);
+    await c.inbox.waitCount('every message', (i) => i.name === 'message' && isOurs(i), callIds.length, 10_000);
+    expect(c.inbox.filter((i) => i.name === 'message' && isOurs(i)).map(callIdOf)).toEqual(callIds);
+    expect(c.inbox.filter((i) => i.name === 'CHANNEL_CREATE').map(callIdOf)).toEqual(callIds);
+  });
+});

@@ -8,6 +8,15 @@ import { legacyErrorEvent } from '../../protocol/legacy-error-events';
 import { errorReply, Reply, replyError } from '../../protocol/replies';
 import { freshRequestId } from '../../protocol/request-id';
 import { encodePacket, eventPacket, WirePacket } from './codec';
+import type { SharedText } from '../websocket/text-frame';
+
+/** An encoded packet: its text, or a text shared by many sessions (framed once for every websocket). */
+export type OutgoingPacket = string | SharedText;
+
+/** The text of an outgoing packet. */
+export function packetText(packet: OutgoingPacket): string {
+  return typeof packet === 'string' ? packet : packet.text;
+}
 
 /**
  * Timings of the 0.9 protocol, in milliseconds.
@@ -31,7 +40,7 @@ export interface LegacyTimings {
 export interface PacketSink {
   readonly kind: 'websocket' | 'poll';
   /** Writes packets in order; returns true while the sink takes more (websocket), false once used up (answered poll). */
-  write(packets: readonly string[]): boolean;
+  write(packets: readonly OutgoingPacket[]): boolean;
   /** Ends the sink: an idle poll is answered `8::`, a websocket is closed. */
   end(): void;
   /** Bytes written but not yet handed to the kernel (websocket), for the slow-client check. */
@@ -57,7 +66,7 @@ export class LegacyConnection implements SessionTransport {
   readonly generation = 'socketio-legacy' as const;
   private hubSession?: Session;
   private sink?: PacketSink;
-  private outbox: string[] = [];
+  private outbox: OutgoingPacket[] = [];
   private closed = false;
   /** Whether `1::` was queued (on the first transport, even when packets arrived by POST before it). */
   private connectSent = false;
@@ -88,7 +97,7 @@ export class LegacyConnection implements SessionTransport {
   /** Bytes waiting to go out: the outbox plus the websocket's send buffer (ops' slow-client check). */
   bufferedBytes(): number {
     let n = this.sink?.bufferedBytes?.() ?? 0;
-    for (const packet of this.outbox) n += packet.length;
+    for (const packet of this.outbox) n += packetText(packet).length;
     return n;
   }
 
@@ -130,7 +139,7 @@ export class LegacyConnection implements SessionTransport {
   }
 
   /** Queues encoded packets and writes them if a transport is attached. */
-  send(...packets: string[]): void {
+  send(...packets: OutgoingPacket[]): void {
     if (this.closed) return;
     this.outbox.push(...packets);
     if (!this.sink && this.outbox.length > this.deps.maxBufferedPackets) {

@@ -1,9 +1,10 @@
 // Owns writing events to 0.9 sessions: the named event (`CHANNEL_CREATE`, …) once per session, then one
-// `message` envelope per matching room, each packet encoded once per batch or room. Knows no transports.
+// `message` envelope per matching room, each packet encoded (and framed) once per batch or room. Knows no transports.
 import type { FanoutBatch, FanoutTarget } from '../../hub/fanout';
 import type { Session } from '../../hub/session';
 import type { LegacyConnection } from './legacy-connection';
 import { mayEmitAsNamedEvent } from '../../protocol/socket-event-names';
+import { SharedText } from '../websocket/text-frame';
 
 /** `5:::{"name":"message","args":[<envelope>]}` from the envelope's JSON, without parsing it again. */
 function messagePacket(envelopeJson: string): string {
@@ -23,24 +24,30 @@ export class LegacyFanout implements FanoutTarget {
   readonly name = 'socketio-legacy';
 
   deliver(batch: FanoutBatch): void {
-    const perSession = new Map<Session, string[]>();
-    for (const hit of batch.hits) {
-      const members = hit.room.membersOf(this);
-      if (!members || members.size === 0) continue;
-      const packet = messagePacket(hit.envelopeJson);
-      for (const session of members) {
+    const hits = batch.hits.filter((hit) => (hit.room.membersOf(this)?.size ?? 0) > 0);
+    if (hits.length === 0) return;
+    const name = batch.routed.socketEventName;
+    const named = mayEmitAsNamedEvent(name) ? new SharedText(namedPacket(name, batch.socketPayloadJson)) : undefined;
+    const send = (session: Session, messages: SharedText[]) => {
+      const connection = session.transport as LegacyConnection;
+      if (named) connection.send(named, ...messages);
+      else connection.send(...messages);
+    };
+    if (hits.length === 1) {
+      const message = [new SharedText(messagePacket(hits[0]!.envelopeJson))];
+      for (const session of hits[0]!.room.membersOf(this)!) send(session, message);
+      return;
+    }
+    // Several rooms: a session in more than one gets the named event once, then each room's message.
+    const perSession = new Map<Session, SharedText[]>();
+    for (const hit of hits) {
+      const packet = new SharedText(messagePacket(hit.envelopeJson));
+      for (const session of hit.room.membersOf(this)!) {
         const queued = perSession.get(session);
         if (queued) queued.push(packet);
         else perSession.set(session, [packet]);
       }
     }
-    if (perSession.size === 0) return;
-    const name = batch.routed.socketEventName;
-    const named = mayEmitAsNamedEvent(name) ? namedPacket(name, batch.socketPayloadJson) : undefined;
-    for (const [session, messages] of perSession) {
-      const connection = session.transport as LegacyConnection;
-      if (named) connection.send(named, ...messages);
-      else connection.send(...messages);
-    }
+    for (const [session, messages] of perSession) send(session, messages);
   }
 }

@@ -6,7 +6,7 @@ import { encodePayload, WirePacket } from './codec';
 import { readBody, sendJsonp, sendPlain, sendPreflight } from './http-replies';
 import type { InboundPackets } from './inbound-packets';
 import { ErrorText } from '../../protocol/error-texts';
-import type { LegacyConnection, PacketSink } from './legacy-connection';
+import { LegacyConnection, OutgoingPacket, PacketSink, packetText } from './legacy-connection';
 import { jsonpIndex } from './legacy-url';
 import type { LegacySessionRegistry } from './session-registry';
 
@@ -19,10 +19,10 @@ class PollSink implements PacketSink {
 
   constructor(private readonly answer: (body: string) => void) {}
 
-  write(packets: readonly string[]): boolean {
+  write(packets: readonly OutgoingPacket[]): boolean {
     if (!this.answered) {
       this.answered = true;
-      this.answer(encodePayload(packets));
+      this.answer(encodePayload(packets.map(packetText)));
     }
     return false;
   }

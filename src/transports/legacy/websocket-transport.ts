@@ -8,18 +8,26 @@ import { frameCapBytes } from '../../auth/inbound-guard';
 import { WirePacket } from './codec';
 import { ErrorText } from '../../protocol/error-texts';
 import { InboundPackets } from './inbound-packets';
-import type { LegacyConnection, PacketSink } from './legacy-connection';
+import type { LegacyConnection, OutgoingPacket, PacketSink } from './legacy-connection';
+import { CorkedWrites } from '../corked-writes';
 import type { LegacySessionRegistry } from './session-registry';
 
-/** A websocket as a session's sink: every packet its own frame. */
+/**
+ * A websocket as a session's sink: every packet its own frame. A packet shared by many sessions is
+ * framed once and its frame written straight to the TCP socket under ws, which writes synchronously
+ * there too (no compression), so frames never interleave; frames of one burst leave together.
+ */
 class WebSocketSink implements PacketSink {
   readonly kind = 'websocket' as const;
 
-  constructor(private readonly socket: WebSocket) {}
+  constructor(private readonly socket: WebSocket, private readonly wire: Duplex, private readonly writes: CorkedWrites) {}
 
-  write(packets: readonly string[]): boolean {
+  write(packets: readonly OutgoingPacket[]): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return true;
-    for (const packet of packets) this.socket.send(packet);
+    for (const packet of packets) {
+      if (typeof packet === 'string') this.socket.send(packet);
+      else this.writes.write(this.wire, packet.frame);
+    }
     return true;
   }
 
@@ -39,6 +47,7 @@ class WebSocketSink implements PacketSink {
  */
 export class LegacyWebSocketTransport {
   private readonly wss: WebSocketServer;
+  private readonly writes = new CorkedWrites();
 
   constructor(
     private readonly registry: LegacySessionRegistry,
@@ -58,12 +67,12 @@ export class LegacyWebSocketTransport {
         ws.close(1000);
         return;
       }
-      this.open(ws, connection);
+      this.open(ws, socket, connection);
     });
   }
 
-  private open(ws: WebSocket, connection: LegacyConnection): void {
-    const sink = new WebSocketSink(ws);
+  private open(ws: WebSocket, wire: Duplex, connection: LegacyConnection): void {
+    const sink = new WebSocketSink(ws, wire, this.writes);
     ws.on('message', (data: RawData, isBinary: boolean) => this.onFrame(connection, data, isBinary));
     ws.on('error', (err) => this.logger.debug({ sid: connection.sid, err: err.message }, 'socket.io 0.9 websocket error'));
     // The 0.9 client never resumes a sid after its websocket closes (it re-handshakes): end the session now.

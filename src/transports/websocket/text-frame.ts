@@ -22,3 +22,18 @@ export function textFrame(utf8: Buffer): Buffer {
   utf8.copy(frame, headerLength);
   return frame;
 }
+
+/**
+ * A text sent to many websocket clients: framed on first use, then written as-is to each of them.
+ * @example const shared = new SharedText('5:::{"name":"message","args":[…]}'); socket.write(shared.frame);
+ */
+export class SharedText {
+  private cachedFrame?: Buffer;
+
+  constructor(readonly text: string) {}
+
+  get frame(): Buffer {
+    this.cachedFrame ??= textFrame(Buffer.from(this.text, 'utf8'));
+    return this.cachedFrame;
+  }
+}

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const windowOverride = Number(option('window'));
   if (windowOverride > 0) sizes = { ...sizes, routingWindow: windowOverride };
   const warmupOverride = Number(option('warmup-ms'));
-  if (warmupOverride > 0) sizes = { ...sizes, warmupMs: warmupOverride };
+  if (warmupOverride > 0) sizes = { ...sizes, warmupMs: warmupOverride, latencyWarmupMs: warmupOverride };
   const rateOverride = Number(option('rate'));
   if (rateOverride > 0) sizes = { ...sizes, latencyRates: [rateOverride] };
   const only = option('only')?.split(',') as ScenarioName[] | undefined;

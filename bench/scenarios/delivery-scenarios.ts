@@ -107,7 +107,7 @@ export async function latency(ctx: BenchContext): Promise<void> {
         ...accountPerClient(clients),
         pace: { mode: 'rate', perSecond },
         fleets: fleetsFor(ctx, clients),
-        warmupMs: ctx.sizes.warmupMs,
+        warmupMs: ctx.sizes.latencyWarmupMs,
         measureMs: ctx.sizes.latencyMeasureMs,
         receiversPerEvent: 1,
       };

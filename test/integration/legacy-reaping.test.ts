@@ -1,14 +1,9 @@
 // Abandoned Socket.IO 0.9 sessions cost nothing once the close timeout passes: 10,000 clients that
 // handshake, poll once and vanish leave an empty session table and no heap growth (measured after GC).
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { KeepAliveConnection } from '../helpers/legacy-raw';
 import { pollUntil } from '../helpers/wait';
 import { startTestServer, TestServer } from '../helpers/server';
-
-// Jest gives no --expose-gc; this exposes V8's collector to the test alone.
-v8.setFlagsFromString('--expose-gc');
-const collectGarbage = vm.runInNewContext('gc') as () => void;
+import { heapAfterGc } from '../helpers/heap';
 
 const CYCLES = 10_000;
 const PARALLEL = 16;
@@ -45,9 +40,7 @@ async function run(cycles: number): Promise<void> {
 
 async function settledHeap(): Promise<number> {
   await pollUntil('every session to be reaped', () => (server.app.legacy.sessionCount === 0 && server.app.hub.sessions.size === 0 ? true : undefined), 5000);
-  collectGarbage();
-  collectGarbage();
-  return process.memoryUsage().heapUsed;
+  return heapAfterGc();
 }
 
 it(`reaps ${CYCLES} connect/abandon cycles: empty session table, bounded heap`, async () => {

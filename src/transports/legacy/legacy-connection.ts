@@ -11,10 +11,10 @@ import { encodePacket, eventPacket, WirePacket } from './codec';
 import type { SharedText } from '../websocket/text-frame';
 
 /** An encoded packet: its text, or a text shared by many sessions (framed once for every websocket). */
-export type OutgoingPacket = string | SharedText;
+export type QueuedPacket = string | SharedText;
 
 /** The text of an outgoing packet. */
-export function packetText(packet: OutgoingPacket): string {
+export function packetText(packet: QueuedPacket): string {
   return typeof packet === 'string' ? packet : packet.text;
 }
 
@@ -40,7 +40,7 @@ export interface LegacyTimings {
 export interface PacketSink {
   readonly kind: 'websocket' | 'poll';
   /** Writes packets in order; returns true while the sink takes more (websocket), false once used up (answered poll). */
-  write(packets: readonly OutgoingPacket[]): boolean;
+  write(packets: readonly QueuedPacket[]): boolean;
   /** Ends the sink: an idle poll is answered `8::`, a websocket is closed. */
   end(): void;
   /** Bytes written but not yet handed to the kernel (websocket), for the slow-client check. */
@@ -66,7 +66,7 @@ export class LegacyConnection implements SessionTransport {
   readonly generation = 'socketio-legacy' as const;
   private hubSession?: Session;
   private sink?: PacketSink;
-  private outbox: OutgoingPacket[] = [];
+  private outbox: QueuedPacket[] = [];
   private closed = false;
   /** Whether `1::` was queued (on the first transport, even when packets arrived by POST before it). */
   private connectSent = false;
@@ -139,7 +139,7 @@ export class LegacyConnection implements SessionTransport {
   }
 
   /** Queues encoded packets and writes them if a transport is attached. */
-  send(...packets: OutgoingPacket[]): void {
+  send(...packets: QueuedPacket[]): void {
     if (this.closed) return;
     this.outbox.push(...packets);
     if (!this.sink && this.outbox.length > this.deps.maxBufferedPackets) {

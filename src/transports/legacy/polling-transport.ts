@@ -6,7 +6,7 @@ import { encodePayload, WirePacket } from './codec';
 import { readBody, sendJsonp, sendPlain, sendPreflight } from './http-replies';
 import type { InboundPackets } from './inbound-packets';
 import { ErrorText } from '../../protocol/error-texts';
-import { LegacyConnection, OutgoingPacket, PacketSink, packetText } from './legacy-connection';
+import { LegacyConnection, QueuedPacket, PacketSink, packetText } from './legacy-connection';
 import { jsonpIndex } from './legacy-url';
 import type { LegacySessionRegistry } from './session-registry';
 
@@ -19,7 +19,7 @@ class PollSink implements PacketSink {
 
   constructor(private readonly answer: (body: string) => void) {}
 
-  write(packets: readonly OutgoingPacket[]): boolean {
+  write(packets: readonly QueuedPacket[]): boolean {
     if (!this.answered) {
       this.answered = true;
       this.answer(encodePayload(packets.map(packetText)));

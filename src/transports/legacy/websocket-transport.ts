@@ -8,7 +8,7 @@ import { frameCapBytes } from '../../auth/inbound-guard';
 import { WirePacket } from './codec';
 import { ErrorText } from '../../protocol/error-texts';
 import { InboundPackets } from './inbound-packets';
-import type { LegacyConnection, OutgoingPacket, PacketSink } from './legacy-connection';
+import type { LegacyConnection, QueuedPacket, PacketSink } from './legacy-connection';
 import { CorkedWrites } from '../corked-writes';
 import type { LegacySessionRegistry } from './session-registry';
 
@@ -22,7 +22,7 @@ class WebSocketSink implements PacketSink {
 
   constructor(private readonly socket: WebSocket, private readonly wire: Duplex, private readonly writes: CorkedWrites) {}
 
-  write(packets: readonly OutgoingPacket[]): boolean {
+  write(packets: readonly QueuedPacket[]): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return true;
     for (const packet of packets) {
       if (typeof packet === 'string') this.socket.send(packet);

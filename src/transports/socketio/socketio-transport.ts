@@ -15,7 +15,7 @@ import type { ClientAddress } from '../../http/client-address';
 import type { IncomingMessage } from 'node:http';
 import { mayEmitAsNamedEvent } from '../../protocol/socket-event-names';
 import { packetKeeper } from '../../ops/bounded-recovery-adapter';
-import { OutgoingPacket, writePackets } from './socketio-wire';
+import { SocketIoPacket, writePackets } from './socketio-wire';
 import { CorkedWrites } from '../corked-writes';
 
 export interface SocketIoTransportOptions {
@@ -164,17 +164,17 @@ export class SocketIoTransport implements FanoutTarget {
     const nsp = this.io.sockets;
     const keep = packetKeeper(nsp.adapter);
     const name = batch.routed.socketEventName;
-    let named: OutgoingPacket | undefined;
+    let named: SocketIoPacket | undefined;
     if (mayEmitAsNamedEvent(name)) {
       const offset = keep?.(new Set(hits.map((hit) => hit.room.name)), [name, batch.socketPayload]);
-      named = new OutgoingPacket(`[${JSON.stringify(name)},${batch.socketPayloadJson}${offsetJson(offset)}]`);
+      named = new SocketIoPacket(`[${JSON.stringify(name)},${batch.socketPayloadJson}${offsetJson(offset)}]`);
     }
     const greeted = hits.length > 1 ? new Set<string>() : undefined;
     for (const hit of hits) {
       const offset = keep?.(new Set([hit.room.name]), ['message', hit.envelope]);
       const members = nsp.adapter.rooms.get(hit.room.name);
       if (!members || members.size === 0) continue;
-      const message = new OutgoingPacket(`["message",${hit.envelopeJson}${offsetJson(offset)}]`);
+      const message = new SocketIoPacket(`["message",${hit.envelopeJson}${offsetJson(offset)}]`);
       const both = named ? [named, message] : [message];
       let joined: Buffer | undefined;
       for (const id of members) {
@@ -190,5 +190,4 @@ export class SocketIoTransport implements FanoutTarget {
       }
     }
   }
-
 }

@@ -9,9 +9,9 @@ import type { CorkedWrites } from '../corked-writes';
 /**
  * One Socket.IO EVENT packet of the main namespace (`2["name",…]`), as Engine.IO message text and,
  * built on first use, as a complete WebSocket frame (`42["name",…]`).
- * @example const p = new OutgoingPacket('["message",{"action":"event"}]'); p.text // '2["message",{"action":"event"}]'
+ * @example const p = new SocketIoPacket('["message",{"action":"event"}]'); p.text // '2["message",{"action":"event"}]'
  */
-export class OutgoingPacket {
+export class SocketIoPacket {
   readonly text: string;
   private cachedFrame?: Buffer;
 
@@ -55,7 +55,7 @@ function directWire(engine: EngineSocket): Duplex | undefined {
  * every client that gets the same packets), written in one call.
  * @example writePackets(writes, socket, [named, message], Buffer.concat([named.frame, message.frame]));
  */
-export function writePackets(writes: CorkedWrites, socket: Socket, packets: readonly OutgoingPacket[], joined?: Buffer): void {
+export function writePackets(writes: CorkedWrites, socket: Socket, packets: readonly SocketIoPacket[], joined?: Buffer): void {
   const engine = socket.conn as unknown as EngineSocket;
   const wire = directWire(engine);
   if (wire) {

@@ -2,12 +2,17 @@
 // adapter keeps every broadcast packet for the whole recovery window, whatever the event rate; this
 // one keeps at most a fixed number of the newest. A client whose missed packets were dropped is not
 // recovered (`socket.recovered` is false) and subscribes again, as after any expired session.
-// It also keeps packets written around the adapter (the event fan-out's direct writes), the same way.
+// It also keeps packets written around the adapter (the event fan-out's direct writes), the same way
+// but as their JSON text, one string instead of a payload's object graph for the collector to trace
+// and copy; the text is parsed back only when a client recovers.
 import { SessionAwareAdapter } from 'socket.io-adapter';
 import type { Namespace } from 'socket.io';
 
-/** Keeps one event packet for recovery and returns its offset (appended to `data`, as Socket.IO does). */
-export type KeepPacket = (rooms: ReadonlySet<string>, data: unknown[]) => string;
+/**
+ * Keeps one event packet for recovery. `encode(offset)` gives the packet's data array as JSON with the
+ * offset as its last element, as Socket.IO appends it; the same text is returned to be sent.
+ */
+export type KeepPacket = (rooms: ReadonlySet<string>, encode: (offset: string) => string) => string;
 
 /** The adapter class to hand socket.io, and what it keeps. */
 export interface BoundedRecovery {
@@ -21,15 +26,29 @@ export interface BoundedRecovery {
 interface StoredPacket {
   id: string;
   opts: { rooms: Set<string>; except: Set<string>; flags: Record<string, never> };
-  data: unknown[];
+  readonly data: unknown[];
   emittedAt: number;
 }
 type WithPackets = { packets: StoredPacket[] };
 
+/** A packet kept as text; socket.io's restore reads `data`, parsed then (a recovering client is rare). */
+class TextPacket implements StoredPacket {
+  constructor(
+    readonly id: string,
+    readonly opts: StoredPacket['opts'],
+    private readonly json: string,
+    readonly emittedAt: number,
+  ) {}
+
+  get data(): unknown[] {
+    return JSON.parse(this.json) as unknown[];
+  }
+}
+
 /**
  * The recovery keeper of an adapter, when it keeps packets (the bounded one below); undefined for
  * others (recovery off, the Redis adapter of a cluster).
- * @example const keep = packetKeeper(io.sockets.adapter); const offset = keep?.(new Set([room]), data);
+ * @example const keep = packetKeeper(io.sockets.adapter); const json = keep ? keep(new Set([room]), encode) : encode();
  */
 export function packetKeeper(adapter: unknown): KeepPacket | undefined {
   const keep = (adapter as { keep?: unknown }).keep;
@@ -66,13 +85,13 @@ export function boundedRecoveryAdapter(maxPackets: number): BoundedRecovery {
     }
 
     /** What `broadcast` stores for an event packet to `rooms`, for a packet the caller writes itself. */
-    keep(rooms: ReadonlySet<string>, data: unknown[]): string {
+    keep(rooms: ReadonlySet<string>, encode: (offset: string) => string): string {
       const id = `eh.${(++sequence).toString(36)}`;
-      data.push(id);
+      const json = encode(id);
       const packets = (this as unknown as WithPackets).packets;
-      packets.push({ id, opts: { rooms: new Set(rooms), except: new Set(), flags: {} }, data, emittedAt: Date.now() });
+      packets.push(new TextPacket(id, { rooms: new Set(rooms), except: new Set(), flags: {} }, json, Date.now()));
       trim(packets);
-      return id;
+      return json;
     }
   }
   return {

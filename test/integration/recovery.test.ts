@@ -3,6 +3,7 @@
 import { useBridge } from '../helpers/bridge-fixture';
 import { io as ioV4, Socket } from 'socket.io-client';
 import { WsClient, EventMessage } from '../helpers/clients';
+import { expectedCallEnvelope } from '../helpers/kazoo';
 import { newCallId } from '../helpers/ids';
 import { pollUntil } from '../helpers/wait';
 
@@ -96,27 +97,40 @@ describe('Socket.IO v4 connection-state recovery', () => {
     const callId = newCallId();
     const socket: Socket = ioV4(bridge.server.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
     const seen: number[] = [];
+    const payloads: unknown[] = [];
     socket.on('CHANNEL_CREATE', (payload: { Seq: number; 'Call-ID': string }) => {
-      if (payload['Call-ID'] === callId) seen.push(payload.Seq);
+      if (payload['Call-ID'] === callId) {
+        seen.push(payload.Seq);
+        payloads.push(payload);
+      }
     });
+    const envelopes: Array<{ data: { seq: number } }> = [];
+    socket.on('message', (m: { action?: string; data?: { call_id?: string; seq: number } }) => {
+      if (m.action === 'event' && m.data?.call_id === callId) envelopes.push(m as { data: { seq: number } });
+    });
+    const published: unknown[] = [];
     try {
       await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
       const reply = await socket.emitWithAck('subscribe', { account_id: id.accountId, auth_token: id.token, binding: 'call.CHANNEL_CREATE.*' });
       expect(reply).toMatchObject({ status: 'success' });
       // One event first: the client needs an offset to recover from.
-      await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, callId, { Seq: 0 });
+      published.push(await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, callId, { Seq: 0 }));
       await pollUntil('the first event', () => (seen.length === 1 ? true : undefined));
 
       const sessions = bridge.server.app.hub.sessions.size;
       const reconnected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
       socket.io.engine.close(); // "transport close": the client reconnects by itself
       await pollUntil('the server to see the transport gone', () => (bridge.server.app.hub.sessions.size === sessions - 1 ? true : undefined));
-      for (let seq = 1; seq <= 3; seq++) await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, callId, { Seq: seq });
+      for (let seq = 1; seq <= 3; seq++) published.push(await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, callId, { Seq: seq }));
       await reconnected;
       expect(socket.recovered).toBe(true);
-      await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, callId, { Seq: 4 });
-      await pollUntil('every event', () => (seen.length >= 5 ? true : undefined));
+      published.push(await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, callId, { Seq: 4 }));
+      await pollUntil('every event', () => (seen.length >= 5 && envelopes.length >= 5 ? true : undefined));
       expect(seen).toEqual([0, 1, 2, 3, 4]);
+      // Replayed packets are the ones sent live: the payload as published, and the envelope on `message`.
+      expect(payloads).toEqual(published);
+      expect(envelopes.map((e) => e.data.seq)).toEqual([0, 1, 2, 3, 4]);
+      expect(envelopes[2]).toEqual(expectedCallEnvelope('CHANNEL_CREATE', id.accountId, callId, published[2] as Record<string, unknown>));
       expect([...bridge.server.app.hub.sessions].some((s) => s.held.size === 1 && s.transport.generation === 'socketio')).toBe(true);
     } finally {
       socket.close();

@@ -166,15 +166,16 @@ export class SocketIoTransport implements FanoutTarget {
     const name = batch.routed.socketEventName;
     let named: SocketIoPacket | undefined;
     if (mayEmitAsNamedEvent(name)) {
-      const offset = keep?.(new Set(hits.map((hit) => hit.room.name)), [name, batch.socketPayload]);
-      named = new SocketIoPacket(`[${JSON.stringify(name)},${batch.socketPayloadJson}${offsetJson(offset)}]`);
+      const encode = (offset?: string) => `[${JSON.stringify(name)},${batch.socketPayloadJson}${offsetJson(offset)}]`;
+      named = new SocketIoPacket(keep ? keep(new Set(hits.map((hit) => hit.room.name)), encode) : encode());
     }
     const greeted = hits.length > 1 ? new Set<string>() : undefined;
     for (const hit of hits) {
-      const offset = keep?.(new Set([hit.room.name]), ['message', hit.envelope]);
+      const encode = (offset?: string) => `["message",${hit.envelopeJson}${offsetJson(offset)}]`;
+      const messageJson = keep ? keep(new Set([hit.room.name]), encode) : undefined;
       const members = nsp.adapter.rooms.get(hit.room.name);
       if (!members || members.size === 0) continue;
-      const message = new SocketIoPacket(`["message",${hit.envelopeJson}${offsetJson(offset)}]`);
+      const message = new SocketIoPacket(messageJson ?? encode());
       const both = named ? [named, message] : [message];
       let joined: Buffer | undefined;
       for (const id of members) {

@@ -17,7 +17,7 @@ import { websocketsApi } from './http/websockets-api';
 import { VERSION } from './ops/version';
 import { ChannelActions } from './hub/actions/channel-actions';
 import { realmDirectory } from './bindings/realm-directory';
-import { demoApi, firstTokenOf } from './http/demo-api';
+import { demoApi, demoIdentityOf } from './http/demo-api';
 import { installDispatcher, Route } from './http/upgrade-dispatcher';
 import { WebSocketTransport } from './transports/websocket/websocket-transport';
 import { SocketIoTransport } from './transports/socketio/socketio-transport';
@@ -87,7 +87,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         bindingsApi(catalogue),
         cluster.api,
         websocketsApi({ catalogue, sessions: hub.sessions, access: security.access, addressOf: (req) => security.addresses.of(req), version: VERSION, node: cluster.node, peers: (account, socket) => cluster.peerWebsocketViews(account, socket) }),
-        demoApi({ enabled: config.demo, access: security.access, addressOf: (req) => security.addresses.of(req), logger, publish: (ex, rk, p) => bus.publish(ex, rk, p), demoIdentity: () => firstTokenOf(config.tokensFile) }),
+        demoApi({ enabled: config.demo, access: security.access, addressOf: (req) => security.addresses.of(req), logger, publish: (ex, rk, p) => bus.publish(ex, rk, p), demoIdentity: () => demoIdentityOf(config) }),
       ],
     }),
   );

@@ -3,7 +3,7 @@
 import { ConfigError, configTable, loadConfig } from './config';
 import { createLogger } from './ops/logger';
 import { startApp } from './app';
-import { firstTokenOf } from './http/demo-api';
+import { demoIdentityOf } from './http/demo-api';
 import { checkConfiguredFiles } from './config-files';
 
 const HELP = `Event Horizon: KAZOO Blackhole-compatible AMQP → WebSocket bridge
@@ -30,8 +30,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const app = await startApp(config, logger);
   if (config.demo) {
-    // Only the static driver has a tokens file (with Crossbar or JWT it may not exist): no token to show.
-    const who = config.auth === 'static' ? firstTokenOf(config.tokensFile) : undefined;
+    const who = demoIdentityOf(config);
     process.stdout.write(
       `\n  Event Horizon is running.\n  Demo page:   ${app.url}/\n  WebSocket:   ${app.url.replace(/^http/, 'ws')}/\n` +
         (who ? `  Demo token:  ${who.token}  (account ${who.accountId})\n` : '') +

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Joi from 'joi';
 import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access-control';
+import type { Config } from '../config';
 import { readTokensFile } from '../auth/static-tokens';
 import type { ClientAddress } from './client-address';
 import { simulateCall } from '../simulator/simulate-call';
@@ -39,6 +40,16 @@ const simulateSchema = Joi.object({
   account_id: Joi.string().pattern(/^[0-9a-f]{32}$/).required().messages({ 'string.pattern.base': 'account_id must be 32 lowercase hex characters' }),
   auth_token: Joi.string().min(1).required(),
 }).unknown(true);
+
+/**
+ * The identity the demo page and the start-up banner offer: the first token of the tokens file, and
+ * only under the static driver; with Crossbar or JWT a tokens file may exist but its tokens are not
+ * accepted, so nothing is offered.
+ * @example const who = demoIdentityOf(config); if (who) console.log(who.token, who.accountId);
+ */
+export function demoIdentityOf(config: Pick<Config, 'auth' | 'tokensFile'>): DemoIdentity | undefined {
+  return config.auth === 'static' ? firstTokenOf(config.tokensFile) : undefined;
+}
 
 /** The first token of a tokens file, or undefined when it has none or cannot be read. */
 export function firstTokenOf(tokensFile: string): DemoIdentity | undefined {

@@ -2,6 +2,7 @@
 import { WsClient } from '../helpers/clients';
 import { startTestServer, TestServer } from '../helpers/server';
 import { newAccountId, newToken } from '../helpers/ids';
+import { jwtKit } from '../helpers/jwt-keys';
 
 let demo: TestServer;
 let production: TestServer;
@@ -43,6 +44,16 @@ describe('demo mode on', () => {
     demo.addIdentity();
     const body = await (await fetch(demo.url + '/api/demo')).json();
     expect(body).toEqual({ demo: true, auth_token: demoToken, account_id: demoAccount });
+  });
+
+  it('offers no token under JWT or Crossbar auth, even with a tokens file present (its tokens would be refused)', async () => {
+    const kit = await jwtKit('RS256', 'pem');
+    const jwtDemo = await startTestServer({ demo: true, auth: 'jwt', jwtPublicKey: kit.keyFile }, { [newToken()]: { account_id: newAccountId() } });
+    try {
+      expect(await (await fetch(jwtDemo.url + '/api/demo')).json()).toEqual({ demo: true });
+    } finally {
+      await jwtDemo.stop();
+    }
   });
 
   it('refuses a simulated call without a valid token for the account', async () => {

@@ -1,5 +1,6 @@
 // Owns the per-connection inbound limits every transport applies before parsing: the token bucket
 // (KAZOO: 100 messages, refilled 10/s) and the maximum message size. Knows sizes and counts, not wire formats.
+import { CloseCodes } from '../protocol/close-codes';
 import { ErrorText } from '../protocol/error-texts';
 import { Reply, errorReply } from '../protocol/replies';
 import { freshRequestId, requestIdFor } from '../protocol/request-id';
@@ -26,7 +27,7 @@ export function frameCapBytes(maxMessageBytes: number): number {
 }
 
 /** Close code for a connection that kept flooding after it was told to slow down. */
-export const RATE_LIMIT_CLOSE = { code: 4029, reason: 'rate limit exceeded' } as const;
+export const RATE_LIMIT_CLOSE = { code: CloseCodes.rateLimited, reason: 'rate limit exceeded' } as const;
 
 /** What to do with one inbound message. */
 export type Verdict =

@@ -10,4 +10,6 @@ export const CloseCodes = {
   goingAway: 1001,
   /** The client did not read fast enough; its send buffer passed `EH_MAX_BUFFERED_BYTES`. Reconnect (and resume). */
   tooSlow: 4008,
+  /** The client kept sending past the rate limit after being told to slow down. Reconnect later. */
+  rateLimited: 4029,
 } as const;

@@ -93,6 +93,11 @@ export class InboundGuard {
     }
     return { ok: true };
   }
+
+  /** Counts a message a transport refused for its size before it could be admitted (a whole 0.9 frame or body). */
+  refusedForSize(): void {
+    this.opts.counters.messagesTooLarge++;
+  }
 }
 
 function safeId(requestId: () => string): string {

@@ -185,7 +185,9 @@ describe('malformed and oversized input', () => {
     await stillAnswers(ws);
   });
 
-  it('an oversized websocket frame or POST body gets "message too large"', async () => {
+  it('an oversized websocket frame or POST body gets "message too large", counted like every transport\'s', async () => {
+    const tooLarge = () => server.app.security.counters.messagesTooLarge;
+    const before = tooLarge();
     const ws = await openSocket();
     ws.send(`3:::${'x'.repeat(2000)}`);
     await ws.next((f) => f.includes('message too large: 2004 bytes, at most 1024'));
@@ -195,6 +197,7 @@ describe('malformed and oversized input', () => {
     await poll(sid);
     expect((await post(sid, `3:::${'y'.repeat(5000)}`)).body).toBe('1');
     expect((await poll(sid)).body).toContain('message too large: 5004 bytes, at most 1024');
+    expect(tooLarge() - before).toBe(2);
   });
 
   it('a binary frame is refused, and a namespace connect gets 7::/ns:2', async () => {

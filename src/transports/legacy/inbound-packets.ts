@@ -54,7 +54,7 @@ export class InboundPackets {
         continue;
       }
       if (bytes > this.maxMessageBytes) {
-        connection.protocolError(ErrorText.messageTooLarge(bytes, this.maxMessageBytes));
+        this.refuseTooLarge(connection, bytes);
         continue;
       }
       if (!decoded.ok) {
@@ -64,6 +64,12 @@ export class InboundPackets {
       }
       this.packet(connection, decoded.packet);
     }
+  }
+
+  /** A frame, body or packet over `EH_MAX_MESSAGE_BYTES`: counted as every transport counts it, answered with an error. */
+  refuseTooLarge(connection: LegacyConnection, bytes: number): void {
+    this.guard?.refusedForSize();
+    connection.protocolError(ErrorText.messageTooLarge(bytes, this.maxMessageBytes));
   }
 
   private packet(connection: LegacyConnection, packet: Packet): void {

@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import { encodePayload, WirePacket } from './codec';
 import { readBody, sendJsonp, sendPlain, sendPreflight } from './http-replies';
 import type { InboundPackets } from './inbound-packets';
-import { ErrorText } from '../../protocol/error-texts';
 import { LegacyConnection, QueuedPacket, PacketSink, packetText } from './legacy-connection';
 import { jsonpIndex } from './legacy-url';
 import type { LegacySessionRegistry } from './session-registry';
@@ -74,7 +73,7 @@ export class PollingTransport {
     if (body.aborted) return;
     sendPlain(req, res, 200, '1');
     if (connection.isClosed) return;
-    if (body.tooLarge) return connection.protocolError(ErrorText.messageTooLarge(body.bytes, this.maxMessageBytes));
+    if (body.tooLarge) return this.inbound.refuseTooLarge(connection, body.bytes);
     const text = kind === 'jsonp-polling' ? this.jsonpData(body.text) : body.text;
     if (text === undefined) return connection.protocolError('invalid message: a jsonp-polling POST carries a form field d holding a JSON string');
     this.logger.trace({ sid: connection.sid, bytes: body.bytes }, 'socket.io 0.9 poll data');

@@ -19,7 +19,8 @@ COPY config ./config
 COPY fixtures ./fixtures
 USER node
 EXPOSE 5555
-HEALTHCHECK --interval=10s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.EH_PORT||5555)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# /healthz over https when built-in TLS is on (EH_TLS_CERT); the certificate names the public host, not 127.0.0.1.
+HEALTHCHECK --interval=10s --timeout=3s CMD ["node", "-e", "const tls=!!process.env.EH_TLS_CERT;require(tls?'https':'http').get({host:'127.0.0.1',port:process.env.EH_PORT||5555,path:'/healthz',rejectUnauthorized:false,timeout:2500},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM itself, so the graceful drain runs on `docker stop`
 # (give it longer than EH_SHUTDOWN_TIMEOUT_MS: docker stop -t 15).
 CMD ["node", "dist/main.js"]

@@ -1,6 +1,6 @@
 // What an operator sees: Prometheus metrics that move with real traffic, readiness that turns 503
 // while draining, a graceful drain that closes clients with 1001, and built-in TLS (wss) on the one port.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -130,6 +130,32 @@ describe('graceful drain', () => {
   });
 });
 
+/**
+ * Runs the Dockerfile's HEALTHCHECK command as the container would, with `env`; resolves with its exit
+ * code. Asynchronously: the bridge it asks runs in this process.
+ */
+function dockerHealthcheck(env: Record<string, string>): Promise<number | null> {
+  const line = fs.readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8').split('\n').find((l) => l.startsWith('HEALTHCHECK'))!;
+  const [command, ...args] = JSON.parse(line.slice(line.indexOf('CMD') + 3)) as string[];
+  const child = spawn(command!, args, { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: 'ignore', timeout: 10_000 });
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+const portOf = (server: TestServer) => new URL(server.url).port;
+
+describe('the container HEALTHCHECK', () => {
+  it('passes against a live bridge over plain HTTP and fails when nothing listens', async () => {
+    const server = await startTestServer();
+    const port = portOf(server);
+    try {
+      expect(await dockerHealthcheck({ EH_PORT: port })).toBe(0);
+    } finally {
+      await server.stop();
+    }
+    expect(await dockerHealthcheck({ EH_PORT: port })).toBe(1);
+  });
+});
+
 describe('built-in TLS (EH_TLS_CERT / EH_TLS_KEY)', () => {
   it('serves https and wss on the one port with a self-signed certificate', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eh-tls-'));
@@ -155,6 +181,9 @@ describe('built-in TLS (EH_TLS_CERT / EH_TLS_KEY)', () => {
       await pollUntil('RabbitMQ to be connected', () => (server.app.bus.ready ? true : undefined));
       // Plain HTTP on the TLS port is refused.
       await expect(fetch(server.url + '/healthz')).rejects.toThrow();
+      // The container's HEALTHCHECK speaks https when EH_TLS_CERT is set.
+      expect(await dockerHealthcheck({ EH_PORT: portOf(server), EH_TLS_CERT: cert })).toBe(0);
+      expect(await dockerHealthcheck({ EH_PORT: portOf(server) })).toBe(1);
     } finally {
       await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -151,6 +151,10 @@ describe('app_event', () => {
 
   it('never names a Socket.IO event after the protocol\'s own events', () => {
     expect(catalogue.route('kapps', appEventRoutingKey(A, 'crm', 'message'), {})[0]!.socketEventName).toBe('app_event.message');
+    // Nor after what a 0.9 page's own client emits: a server `reconnect` would run its reconnect handler.
+    for (const name of ['connecting', 'connect_failed', 'reconnect', 'reconnecting', 'reconnect_failed']) {
+      expect(catalogue.route('kapps', appEventRoutingKey(A, 'crm', name), {})[0]!.socketEventName).toBe(`app_event.${name}`);
+    }
     expect(catalogue.route('kapps', appEventRoutingKey(A, 'crm', 'ticket'), {})[0]!.socketEventName).toBe('ticket');
   });
 

@@ -1,5 +1,7 @@
 // Owns the per-IP count of failed logins and the temporary block that follows too many of them.
-// Knows IPs and time only; bounded in memory (old entries are swept, the map has a hard cap).
+// Knows IPs and time only; bounded in memory (old entries are swept, the map has a hard cap). An IPv6
+// client counts with its whole /64 (address-group).
+import { limitKeyOf } from './address-group';
 
 const MAX_TRACKED_IPS = 100_000;
 
@@ -31,7 +33,7 @@ export class AuthFailureTracker {
 
   /** Seconds left on the IP's block, 0 when it is not blocked. */
   blockedFor(ip: string): number {
-    const entry = this.entries.get(ip);
+    const entry = this.entries.get(limitKeyOf(ip));
     if (!entry) return 0;
     const left = entry.blockedUntil - this.now();
     return left > 0 ? Math.ceil(left / 1000) : 0;
@@ -42,11 +44,12 @@ export class AuthFailureTracker {
     if (this.opts.maxFailures <= 0) return false;
     const now = this.now();
     const windowMs = this.opts.blockSeconds * 1000;
-    let entry = this.entries.get(ip);
+    const key = limitKeyOf(ip);
+    let entry = this.entries.get(key);
     if (!entry || now - entry.windowStart >= windowMs) {
       if (!entry && this.entries.size >= MAX_TRACKED_IPS) this.sweep(now, true);
       entry = { failures: 0, windowStart: now, blockedUntil: entry?.blockedUntil ?? 0 };
-      this.entries.set(ip, entry);
+      this.entries.set(key, entry);
     }
     entry.failures++;
     if (entry.failures < this.opts.maxFailures || entry.blockedUntil > now) return false;

@@ -1,6 +1,7 @@
 // Owns the per-IP connection cap across nodes (`EH_IP_LIMIT_SCOPE=cluster`): local counts plus what the
 // other nodes announce over Redis pub/sub. Knows IPs and counts only, never sockets or requests.
 import { ConnectionLimiter } from '../auth/connection-limiter';
+import { limitKeyOf } from '../auth/address-group';
 import type { RedisLink } from './redis-link';
 
 /** One announcement: a node's count for one IP, or all of its counts (heartbeat). */
@@ -42,31 +43,35 @@ export class ClusterConnectionLimiter extends ConnectionLimiter {
     });
   }
 
+  // Counts travel between nodes by limit key (the /64 for IPv6), the key the local counts use.
   override allows(ip: string): boolean {
     return this.max <= 0 || this.count(ip) + this.remoteCount(ip) < this.max;
   }
 
   override acquire(ip: string): boolean {
     if (!super.acquire(ip)) return false;
-    this.localIps.add(ip);
-    this.announce({ ip, c: this.count(ip) });
+    const key = limitKeyOf(ip);
+    this.localIps.add(key);
+    this.announce({ ip: key, c: this.count(key) });
     return true;
   }
 
   override release(ip: string): void {
     super.release(ip);
-    const c = this.count(ip);
-    if (c === 0) this.localIps.delete(ip);
-    this.announce({ ip, c });
+    const key = limitKeyOf(ip);
+    const c = this.count(key);
+    if (c === 0) this.localIps.delete(key);
+    this.announce({ ip: key, c });
   }
 
-  /** Connections the other live nodes hold from the IP. */
+  /** Connections the other live nodes hold from the IP (its /64 for IPv6). */
   remoteCount(ip: string): number {
+    const key = limitKeyOf(ip);
     const fresh = Date.now() - (this.wiring?.staleMs ?? 0);
     let n = 0;
     for (const [node, entry] of this.remote) {
       if (entry.seen < fresh) this.remote.delete(node);
-      else n += entry.counts.get(ip) ?? 0;
+      else n += entry.counts.get(key) ?? 0;
     }
     return n;
   }

@@ -84,6 +84,18 @@ describe('limits', () => {
     again.socket?.close();
   });
 
+  it('connections per IP count an IPv6 client by its /64: rotating addresses inside it does not escape the cap', async () => {
+    ipSeq++;
+    const prefix = `2001:db8:${ipSeq.toString(16)}:7`;
+    await Promise.all([1, 2, 3].map((k) => wsFrom(server, `${prefix}::${k}`)));
+    const refused = await upgradeStatus(server, { 'X-Forwarded-For': `${prefix}:ffff::4` });
+    expect(refused).toEqual({ status: 429, body: `too many connections from ${prefix}:ffff::4: at most 3` });
+    // The neighbouring /64 is another subscriber.
+    const neighbour = await upgradeStatus(server, { 'X-Forwarded-For': `2001:db8:${ipSeq.toString(16)}:8::1` });
+    expect(neighbour.status).toBe(101);
+    neighbour.socket?.close();
+  });
+
   it('bindings per connection: a subscribe past the limit is refused with its text', async () => {
     const { token, accountId } = server.addIdentity();
     const c = await wsFrom(server, freshIp());

@@ -44,6 +44,15 @@ describe('AuthFailureTracker', () => {
     expect(t.blockedFor('1.1.1.1')).toBe(0);
   });
 
+  it('counts an IPv6 client by its /64: failures from addresses inside it add up and block all of it', () => {
+    const t = new AuthFailureTracker({ maxFailures: 3, blockSeconds: 10, now: () => 0 });
+    t.record('2001:db8:5:5::1');
+    t.record('2001:db8:5:5::2');
+    expect(t.record('2001:db8:5:5:abcd::3')).toBe(true);
+    expect(t.blockedFor('2001:db8:5:5:ffff:ffff:ffff:ffff')).toBe(10);
+    expect(t.blockedFor('2001:db8:5:6::1')).toBe(0);
+  });
+
   it('forgets failures spread wider than the window, and does nothing when turned off', () => {
     let now = 0;
     const t = new AuthFailureTracker({ maxFailures: 2, blockSeconds: 1, now: () => now });

@@ -40,7 +40,7 @@ export class InboundPackets {
   /** One websocket frame or polling body: a single packet or a framed payload of several. */
   receive(connection: LegacyConnection, body: string): void {
     const payload = decodePayload(body);
-    if (!payload.ok) return connection.protocolError(`invalid message: ${payload.error}`);
+    if (!payload.ok) return connection.protocolError(ErrorText.invalidField(payload.error));
     for (const text of payload.packets) {
       if (connection.isClosed) return;
       const bytes = Buffer.byteLength(text);
@@ -59,7 +59,7 @@ export class InboundPackets {
       }
       if (!decoded.ok) {
         this.logger.debug({ sid: connection.sid, error: decoded.error }, 'socket.io 0.9 packet refused');
-        connection.protocolError(`invalid message: ${decoded.error}`);
+        connection.protocolError(ErrorText.invalidField(decoded.error));
         continue;
       }
       this.packet(connection, decoded.packet);

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { encodePayload, WirePacket } from './codec';
+import { ErrorText } from '../../protocol/error-texts';
 import { readBody, sendJsonp, sendPlain, sendPreflight } from './http-replies';
 import type { InboundPackets } from './inbound-packets';
 import { LegacyConnection, QueuedPacket, PacketSink, packetText } from './legacy-connection';
@@ -75,7 +76,7 @@ export class PollingTransport {
     if (connection.isClosed) return;
     if (body.tooLarge) return this.inbound.refuseTooLarge(connection, body.bytes);
     const text = kind === 'jsonp-polling' ? this.jsonpData(body.text) : body.text;
-    if (text === undefined) return connection.protocolError('invalid message: a jsonp-polling POST carries a form field d holding a JSON string');
+    if (text === undefined) return connection.protocolError(ErrorText.invalidField('a jsonp-polling POST carries a form field d holding a JSON string'));
     this.logger.trace({ sid: connection.sid, bytes: body.bytes }, 'socket.io 0.9 poll data');
     this.inbound.receive(connection, text);
   }

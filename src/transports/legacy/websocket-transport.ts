@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
 import { frameCapBytes } from '../../auth/inbound-guard';
 import { WirePacket } from './codec';
+import { ErrorText } from '../../protocol/error-texts';
 import { InboundPackets } from './inbound-packets';
 import type { LegacyConnection, QueuedPacket, PacketSink } from './legacy-connection';
 import { CorkedWrites } from '../corked-writes';
@@ -83,7 +84,7 @@ export class LegacyWebSocketTransport {
 
   private onFrame(connection: LegacyConnection, data: RawData, isBinary: boolean): void {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    if (isBinary) return connection.protocolError('invalid message: socket.io 0.9 frames are text');
+    if (isBinary) return connection.protocolError(ErrorText.invalidField('socket.io 0.9 frames are text'));
     if (bytes.length > this.maxMessageBytes) return this.inbound.refuseTooLarge(connection, bytes.length);
     this.inbound.receive(connection, bytes.toString('utf8'));
   }

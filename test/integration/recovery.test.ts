@@ -36,7 +36,12 @@ describe('raw WebSocket resume', () => {
     await first.waitEvents('the live event', (e) => e.data['call_id'] === callId);
 
     await cut(first);
+    const hub = bridge.server.app.hub;
+    const matchedBefore = hub.counters.matched;
     for (let seq = 1; seq <= 4; seq++) await bridge.kazoo.call(seq % 2 ? 'CHANNEL_ANSWER' : 'CHANNEL_CREATE', id.accountId, callId, { Seq: seq });
+    // The broker's confirm says the events are queued, not that the bridge has them: wait for that, so
+    // all four are missed ones (one still in the queue at resume would arrive live, which is also right).
+    await pollUntil('the bridge to receive the four events', () => (hub.counters.matched - matchedBefore >= 4 ? true : undefined));
 
     const second = await ws();
     const resumed = await second.request({ action: 'resume', auth_token: id.token, data: { resume_token: token } });

@@ -3,27 +3,24 @@
 // is queued ahead of it, else handed to Engine.IO. Knows no rooms, hub or recovery.
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'socket.io';
-import { textFrame } from '../websocket/text-frame';
+import { SharedText } from '../websocket/text-frame';
 import type { CorkedWrites } from '../corked-writes';
 
 /**
- * One Socket.IO EVENT packet of the main namespace (`2["name",…]`), as Engine.IO message text and,
- * built on first use, as a complete WebSocket frame (`42["name",…]`).
- * @example const p = new SocketIoPacket('["message",{"action":"event"}]'); p.text // '2["message",{"action":"event"}]'
+ * One Socket.IO EVENT packet of the main namespace, sent as the Engine.IO message `42["name",…]`:
+ * framed once for every websocket client (a {@link SharedText}); `packet` is the Socket.IO part
+ * (`2["name",…]`) that Engine.IO's own write takes.
+ * @example const p = new SocketIoPacket('["message",{"action":"event"}]'); p.packet // '2["message",{"action":"event"}]'
  */
-export class SocketIoPacket {
-  readonly text: string;
-  private cachedFrame?: Buffer;
-
+export class SocketIoPacket extends SharedText {
   /** `dataJson` is the packet's data array as JSON: the event name, its arguments, the recovery offset. */
   constructor(dataJson: string) {
-    this.text = '2' + dataJson;
+    super('42' + dataJson);
   }
 
-  /** The Engine.IO message (`4` + packet) framed once for every websocket client. */
-  get frame(): Buffer {
-    this.cachedFrame ??= textFrame(Buffer.from('4' + this.text, 'utf8'));
-    return this.cachedFrame;
+  /** Without Engine.IO's message type, for clients that go through Engine.IO (polling, upgrades). */
+  get packet(): string {
+    return this.text.slice(1);
   }
 }
 
@@ -64,5 +61,5 @@ export function writePackets(writes: CorkedWrites, socket: Socket, packets: read
     return;
   }
   // Polling, an upgrade, or packets queued: Engine.IO's own buffer keeps the order.
-  for (const packet of packets) engine.write(packet.text);
+  for (const packet of packets) engine.write(packet.packet);
 }

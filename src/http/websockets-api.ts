@@ -2,7 +2,6 @@
 // catalogue, an account's live connections, one connection's bindings: this node's sessions, plus the
 // other nodes' when a cluster is configured (asked through `peers`).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Identity } from '../auth/authenticator';
 import type { AccessControl } from '../auth/access-control';
 import type { ClientAddress } from './client-address';
 import { refusalStatus } from './auth-refusal';
@@ -89,8 +88,8 @@ type Outcome = { status: 200; data: unknown } | { status: CrossbarErrorCode; ext
 export function websocketsApi(opts: WebsocketsApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const catalogueData = bindingCatalogueData(opts.catalogue);
 
-  /** The caller's identity when it may see the account, else the error answer. */
-  async function admit(req: IncomingMessage, token: string, accountId: string): Promise<Identity | Outcome> {
+  /** The error answer when the caller may not see the account; undefined when it may. */
+  async function refusal(req: IncomingMessage, token: string, accountId: string): Promise<Outcome | undefined> {
     const auth = await opts.access.authenticate(opts.addressOf(req).ip, token);
     if (!auth.ok) {
       const status = refusalStatus(auth.error, 401);
@@ -98,13 +97,13 @@ export function websocketsApi(opts: WebsocketsApiOptions): (req: IncomingMessage
       return status === 429 ? { status, extra: { message: auth.error } } : { status };
     }
     const denied = await opts.access.authorize(auth.identity, accountId, token);
-    return denied ? { status: refusalStatus(denied, 403) } : auth.identity;
+    return denied ? { status: refusalStatus(denied, 403) } : undefined;
   }
 
   async function accountView(req: IncomingMessage, token: string | undefined, accountId: string, socketId: string | undefined): Promise<Outcome> {
     if (!token) return { status: 401 };
-    const admitted = await admit(req, token, accountId);
-    if ('status' in admitted) return admitted;
+    const refused = await refusal(req, token, accountId);
+    if (refused) return refused;
     const views = [...localViews(opts.sessions, accountId, socketId, opts.node), ...((await opts.peers?.(accountId, socketId)) ?? [])];
     if (socketId === undefined) return { status: 200, data: views };
     // A connection that holds nothing of this account does not exist for it.

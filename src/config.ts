@@ -183,7 +183,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     const where = origin[key] ?? SETTINGS.find((s) => s.key === key)?.env ?? key;
     throw new ConfigError(`invalid setting ${where}: ${message} (got ${JSON.stringify(got)})`);
   };
-  if (error) refuse(String(error.details[0]?.path[0] ?? ''), error.details[0]?.message.replace(/^"[^"]+" /, '') ?? 'invalid', merged[String(error.details[0]?.path[0] ?? '')]);
+  if (error) {
+    const key = String(error.details[0]?.path[0] ?? '');
+    refuse(key, error.details[0]?.message.replace(/^"[^"]+" /, '') ?? 'invalid', merged[key]);
+  }
   const config = value as Config;
   for (const check of CROSS_CHECKS) if (!check.holds(config)) refuse(check.key, check.message, config[check.key]);
   return config;

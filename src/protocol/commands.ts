@@ -5,6 +5,7 @@ import { ErrorText } from './error-texts';
 import { Reply, errorReply } from './replies';
 import { requestIdFor } from './request-id';
 import { isPlainObject } from './plain-object';
+import { bounded, CLIENT_BOUNDS } from './json-bounds';
 import { ApiRequest, AppEventRequest, parseApiData, parseAppEventData } from './action-commands';
 
 export const ACTIONS = ['subscribe', 'unsubscribe', 'ping', 'publish_app_event', 'api', 'resume', 'noop'] as const;
@@ -36,7 +37,9 @@ const envelopeSchema = Joi.object({
   auth_token: Joi.string().allow('').messages({ 'string.base': '"auth_token" must be a string' }),
   request_id: Joi.any(),
   data: Joi.any(),
-}).unknown(true);
+})
+  .unknown(true)
+  .custom(bounded(CLIENT_BOUNDS.envelope, 'the message'));
 
 const bindingString = Joi.string().min(1).max(512);
 const dataSchema = Joi.object({
@@ -47,7 +50,7 @@ const dataSchema = Joi.object({
   binding: bindingString,
   bindings: Joi.array().items(bindingString).min(1).max(1000).messages({ 'array.min': '"bindings" must not be empty' }),
   name: Joi.string().max(256).allow(''),
-  metadata: Joi.object().unknown(true),
+  metadata: Joi.object().unknown(true).custom(bounded(CLIENT_BOUNDS.metadata, '"data.metadata"')),
 }).unknown(true);
 
 /** Parses a text frame: JSON first, then {@link parseEnvelope}. */

@@ -31,10 +31,15 @@ export type Command =
 export type ParseResult = { ok: true; command: Command } | { ok: false; reply: Reply };
 
 const ACCOUNT_ID = /^(?:[0-9a-f]{32}|\*)$/;
+/** Longer than any KAZOO auth token or JWT; a longer one would only be refused further on (an HTTP header to Crossbar). */
+const MAX_TOKEN_CHARS = 8192;
 
 const envelopeSchema = Joi.object({
   action: Joi.string().allow('').messages({ 'string.base': '"action" must be a string' }),
-  auth_token: Joi.string().allow('').messages({ 'string.base': '"auth_token" must be a string' }),
+  auth_token: Joi.string()
+    .allow('')
+    .max(MAX_TOKEN_CHARS)
+    .messages({ 'string.base': '"auth_token" must be a string', 'string.max': `"auth_token" is longer than any token: at most ${MAX_TOKEN_CHARS} characters` }),
   request_id: Joi.any(),
   data: Joi.any(),
 })

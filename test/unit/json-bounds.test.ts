@@ -65,6 +65,11 @@ describe('bounds where data enters', () => {
     expect(errorOf(api)).toMatch(/^invalid message: "data.body" is too large: about 700\d\d bytes of JSON, at most 65536$/);
   });
 
+  it('bounds auth_token to 8192 characters', () => {
+    expect(errorOf({ action: 'ping', auth_token: 't'.repeat(8193) })).toBe('invalid message: "auth_token" is longer than any token: at most 8192 characters');
+    expect(errorOf({ action: 'ping', auth_token: 't'.repeat(8192) })).toBeUndefined();
+  });
+
   it('bounds the envelope itself, unknown fields included', () => {
     expect(errorOf({ action: 'ping', auth_token: 't', extra: nested(70) })).toBe('invalid message: the message nests deeper than 64 levels (at extra[0][0]…)');
   });

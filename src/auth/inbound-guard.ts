@@ -105,11 +105,11 @@ export class InboundGuard {
     this.opts.counters.messagesTooLarge++;
     return { ok: false, reply: errorReply(safeId(requestId), ErrorText.messageTooLarge(bytes, this.opts.maxMessageBytes)) };
   }
-}
 
-/** The size refusals a transport answers itself (0.9's `error` event) still count as every transport's do. */
-export function countTooLarge(guard: InboundGuard | undefined): void {
-  guard?.checkSize(Infinity);
+  /** Counts a size refusal a transport answers in its own shape (0.9's `error` event), as every transport's is counted. */
+  countTooLarge(): void {
+    this.opts.counters.messagesTooLarge++;
+  }
 }
 
 function safeId(requestId: () => string): string {

@@ -1,6 +1,6 @@
 // Owns what a 0.9 client's packets mean: `emit("subscribe"|"unsubscribe")`, envelopes on `message`/`send`/
 // `json.send`, heartbeats, acks, disconnect. Errors become protocol error replies. Knows no HTTP or ws API.
-import { countTooLarge, InboundGuard, Verdict } from '../../auth/inbound-guard';
+import type { InboundGuard, Verdict } from '../../auth/inbound-guard';
 import type { Logger } from 'pino';
 import type { CommandHandler } from '../../hub/command-handler';
 import type { CommandOrigin } from '../../hub/session';
@@ -110,7 +110,7 @@ export class InboundPackets {
    * an error that carries the client's request id when a bounded scan of `head` (its first bytes) finds it.
    */
   refuseTooLarge(connection: LegacyConnection, bytes: number, head = ''): void {
-    countTooLarge(this.guard);
+    this.guard?.countTooLarge();
     connection.protocolError(ErrorText.messageTooLarge(bytes, this.maxMessageBytes), requestIdFor(requestIdOfPacketText(head)));
   }
 

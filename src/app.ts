@@ -86,7 +86,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         (req, res) => ops.metricsRoute(req, res),
         bindingsApi(catalogue),
         cluster.api,
-        websocketsApi({ catalogue, sessions: hub.sessions, access: security.access, addressOf: (req) => security.addresses.of(req), version: VERSION, node: cluster.node, peers: (account, socket) => cluster.peerWebsocketViews(account, socket) }),
+        websocketsApi({ catalogue, sessions: hub.sessions, access: security.access, logger, addressOf: (req) => security.addresses.of(req), version: VERSION, node: cluster.node, peers: (account, socket) => cluster.peerWebsocketViews(account, socket) }),
         demoApi({ enabled: config.demo, access: security.access, addressOf: (req) => security.addresses.of(req), logger, publish: (ex, rk, p) => bus.publish(ex, rk, p), demoIdentity: () => demoIdentityOf(config) }),
       ],
     }),

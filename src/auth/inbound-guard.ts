@@ -3,7 +3,7 @@
 import { CloseCodes } from '../protocol/close-codes';
 import { ErrorText } from '../protocol/error-texts';
 import { Reply, errorReply } from '../protocol/replies';
-import { freshRequestId, requestIdFor } from '../protocol/request-id';
+import { freshRequestId, requestIdFor, scanRequestId } from '../protocol/request-id';
 import type { LimitsCounters } from './limits-counters';
 import { TokenBucket } from './token-bucket';
 
@@ -44,7 +44,7 @@ interface ConnectionState {
 
 /**
  * Admits or refuses inbound messages per connection.
- * @example const v = guard.admit(ws, "1.2.3.4:5678", bytes.length, () => requestIdOf(text)); if (!v.ok) …
+ * @example const v = guard.admit(ws, "1.2.3.4:5678", bytes.length, () => requestIdOfText(text)); if (!v.ok) …
  */
 export class InboundGuard {
   private readonly state = new WeakMap<object, ConnectionState>();
@@ -60,42 +60,54 @@ export class InboundGuard {
 
   /**
    * One inbound message of `bytes` on `connection` (any object that lives as long as it), from
-   * `address` (`ip:port`, named in the rate-limit text). `requestId` is called only when a reply is due.
+   * `address` (`ip:port`, named in the rate-limit text): {@link charge}, then {@link checkSize}.
+   * `requestId` is called only when a reply is due.
    */
   admit(connection: object, address: string, bytes: number, requestId: () => string = freshRequestId): Verdict {
+    const charged = this.charge(connection, address, requestId);
+    return charged.ok ? this.checkSize(bytes, requestId) : charged;
+  }
+
+  /**
+   * Takes one token from the connection's bucket for one inbound frame or packet, whatever it holds:
+   * every transport calls it before any other work on what arrived.
+   */
+  charge(connection: object, address: string, requestId: () => string = freshRequestId): Verdict {
+    if (this.opts.perSecond <= 0) return { ok: true };
     const { counters } = this.opts;
-    if (this.opts.perSecond > 0) {
-      let s = this.state.get(connection);
-      if (!s) {
-        s = { bucket: new TokenBucket(this.opts.burst, this.opts.perSecond, this.now()), refusedInRow: 0, closing: false };
-        this.state.set(connection, s);
-      }
-      if (s.closing) {
-        counters.rateLimited++;
-        return { ok: false };
-      }
-      if (!s.bucket.take(this.now())) {
-        counters.rateLimited++;
-        s.refusedInRow++;
-        if (s.refusedInRow === 1) return { ok: false, reply: errorReply(safeId(requestId), ErrorText.rateLimited(address)) };
-        if (s.refusedInRow === this.opts.burst + 1) {
-          s.closing = true;
-          counters.rateLimitDisconnects++;
-          return { ok: false, close: RATE_LIMIT_CLOSE };
-        }
-        return { ok: false };
-      }
-      s.refusedInRow = 0;
+    let s = this.state.get(connection);
+    if (!s) {
+      s = { bucket: new TokenBucket(this.opts.burst, this.opts.perSecond, this.now()), refusedInRow: 0, closing: false };
+      this.state.set(connection, s);
     }
-    if (bytes > this.opts.maxMessageBytes) {
-      counters.messagesTooLarge++;
-      return { ok: false, reply: errorReply(freshRequestId(), ErrorText.messageTooLarge(bytes, this.opts.maxMessageBytes)) };
+    if (s.closing) {
+      counters.rateLimited++;
+      return { ok: false };
     }
+    if (!s.bucket.take(this.now())) {
+      counters.rateLimited++;
+      s.refusedInRow++;
+      if (s.refusedInRow === 1) return { ok: false, reply: errorReply(safeId(requestId), ErrorText.rateLimited(address)) };
+      if (s.refusedInRow === this.opts.burst + 1) {
+        s.closing = true;
+        counters.rateLimitDisconnects++;
+        return { ok: false, close: RATE_LIMIT_CLOSE };
+      }
+      return { ok: false };
+    }
+    s.refusedInRow = 0;
     return { ok: true };
   }
 
-  /** Counts a message a transport refused for its size before it could be admitted (a whole 0.9 frame or body). */
-  refusedForSize(): void {
+  /** Refuses a message over the size limit; the reply echoes the client's request id when `requestId` finds it. */
+  checkSize(bytes: number, requestId: () => string = freshRequestId): Verdict {
+    if (bytes <= this.opts.maxMessageBytes) return { ok: true };
+    this.opts.counters.messagesTooLarge++;
+    return { ok: false, reply: errorReply(safeId(requestId), ErrorText.messageTooLarge(bytes, this.opts.maxMessageBytes)) };
+  }
+
+  /** Counts a size refusal a transport answers in its own shape (0.9's `error` event), as every transport's is counted. */
+  countTooLarge(): void {
     this.opts.counters.messagesTooLarge++;
   }
 }
@@ -109,14 +121,10 @@ function safeId(requestId: () => string): string {
 }
 
 /**
- * The request id a reply to this text frame should carry: the client's, when the frame is an envelope.
- * @example requestIdOfJson('{"request_id":"r1"}') // "r1"
+ * The request id a reply to this text frame should carry: the client's, when a bounded scan of the text
+ * finds a string `request_id` among the envelope's keys (no full parse, so it is cheap for any size).
+ * @example requestIdOfText('{"request_id":"r1"}') // "r1"
  */
-export function requestIdOfJson(text: string): string {
-  try {
-    const value: unknown = JSON.parse(text);
-    return requestIdFor(value !== null && typeof value === 'object' ? (value as Record<string, unknown>)['request_id'] : undefined);
-  } catch {
-    return freshRequestId();
-  }
+export function requestIdOfText(text: string): string {
+  return requestIdFor(scanRequestId(text));
 }

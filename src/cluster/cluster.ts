@@ -13,6 +13,7 @@ import type { RequestHandler } from '../http/json-io';
 import { localViews } from '../http/websockets-api';
 import { adminApi, SocketView } from './admin-api';
 import { askOtherNodes } from './ask-nodes';
+import { answerQuery, isQueryFailure } from './answer-query';
 import { Broadcaster, BroadcastMessage, BroadcastResult } from './broadcast';
 import { NodeRegistry } from './node-registry';
 import { ClusterStats, clusterStats, forAccount, NodeSnapshot, nodeSnapshot } from './node-stats';
@@ -30,8 +31,6 @@ export type ClusterConfig = Pick<
 const WEBSOCKETS_QUERY = 'eh:websockets';
 /** How long other nodes have to answer a question (the Redis adapter's request timeout). */
 const NODE_ANSWER_MS = 2000;
-
-type ViewsAck = (views: Record<string, unknown>[]) => void;
 
 /** Where this node's Redis stands: not configured, connected, or away (serving locally). */
 export type RedisStatus = 'off' | 'up' | 'down';
@@ -132,7 +131,8 @@ export class Cluster {
     // Another node's websockets API asks for this node's connections of an account.
     io.on(WEBSOCKETS_QUERY, (accountId: unknown, socketId: unknown, ack: unknown) => {
       if (typeof accountId !== 'string' || typeof ack !== 'function') return;
-      (ack as ViewsAck)(localViews(hub.sessions, accountId, typeof socketId === 'string' ? socketId : undefined, this.node));
+      const views = () => localViews(hub.sessions, accountId, typeof socketId === 'string' ? socketId : undefined, this.node);
+      answerQuery(ack as (answer: unknown) => void, views, { node: this.node, logger: this.logger, query: WEBSOCKETS_QUERY });
     });
     const { pub, sub } = this.link.adapterClients();
     io.adapter(createAdapter(pub, sub, { key: `${this.prefix}:socket.io`, requestsTimeout: NODE_ANSWER_MS }));
@@ -211,6 +211,7 @@ export class Cluster {
     if (!io || !this.link?.up) return [];
     const { answers, shortfall } = await askOtherNodes<unknown>(io, WEBSOCKETS_QUERY, [accountId, socketId ?? null], NODE_ANSWER_MS);
     if (shortfall !== undefined) this.logger.warn({ err: shortfall }, 'websockets API: a node did not answer; listing the others');
+    for (const failed of answers.filter(isQueryFailure)) this.logger.warn({ err: failed.error, peer: failed.node }, 'websockets API: a node could not list its connections; listing the others');
     return answers.filter(Array.isArray).flat() as Record<string, unknown>[];
   }
 

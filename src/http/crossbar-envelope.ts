@@ -19,6 +19,7 @@ export const CROSSBAR_ERRORS = {
   404: { message: 'bad_identifier', text: 'bad identifier' },
   405: { message: 'method_not_allowed', text: 'method not allowed' },
   429: { message: 'too_many_requests', text: 'too many requests' },
+  500: { message: 'internal_server_error', text: 'internal server error: the connections could not be listed' },
   503: { message: 'service_unavailable', text: 'authentication service unavailable' },
 } as const;
 export type CrossbarErrorCode = keyof typeof CROSSBAR_ERRORS;

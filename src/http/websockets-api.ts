@@ -2,6 +2,7 @@
 // catalogue, an account's live connections, one connection's bindings: this node's sessions, plus the
 // other nodes' when a cluster is configured (asked through `peers`).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access-control';
 import type { ClientAddress } from './client-address';
 import { refusalStatus } from './auth-refusal';
@@ -23,6 +24,8 @@ export interface WebsocketsApiOptions {
   version: string;
   /** This node's name, shown on each connection (`node`). */
   node?: string;
+  /** Where a request that failed inside the bridge is logged (it is answered 500, never blamed on auth). */
+  logger?: Logger;
   /** The other nodes' views of an account's connections (cluster mode); none on a single node. */
   peers?: (accountId: string, socketId: string | undefined) => Promise<Record<string, unknown>[]>;
 }
@@ -133,8 +136,10 @@ export function websocketsApi(opts: WebsocketsApiOptions): (req: IncomingMessage
       return true;
     }
     const segments = url.pathname.slice(4).split('/').filter((s) => s !== '');
-    answer(req, res, url, segments).catch(() => {
-      if (!res.headersSent) sendEnvelope(res, 503, crossbarError({ requestId: requestIdOf(req), authToken: '', version: opts.version }, 503));
+    answer(req, res, url, segments).catch((err: Error) => {
+      // A bug or data that would not serialise: the bridge's own failure, said as such (never "auth unavailable").
+      opts.logger?.error({ err, path: url.pathname }, 'websockets API request failed');
+      if (!res.headersSent) sendEnvelope(res, 500, crossbarError({ requestId: requestIdOf(req), authToken: '', version: opts.version }, 500));
     });
     return true;
   };

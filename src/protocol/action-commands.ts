@@ -4,6 +4,7 @@ import Joi from 'joi';
 import { APP_EVENT_WORD } from '../bindings/families/app-event';
 import { ErrorText } from './error-texts';
 import { isPlainObject } from './plain-object';
+import { bounded, CLIENT_BOUNDS } from './json-bounds';
 
 /** What a client asks to publish: `data: {account_id, app, event, payload}`. */
 export interface AppEventRequest {
@@ -33,7 +34,10 @@ const appEventSchema = Joi.object({
   }),
   app: Joi.string().pattern(APP_EVENT_WORD).messages({ 'string.pattern.base': `"app" ${WORD_MESSAGE}` }),
   event: Joi.string().pattern(APP_EVENT_WORD).messages({ 'string.pattern.base': `"event" ${WORD_MESSAGE}` }),
-  payload: Joi.object().unknown(true).messages({ 'object.base': '"payload" must be a JSON object' }),
+  payload: Joi.object()
+    .unknown(true)
+    .custom(bounded(CLIENT_BOUNDS.payload, '"data.payload"'))
+    .messages({ 'object.base': '"payload" must be a JSON object' }),
 }).unknown(true);
 
 const apiSchema = Joi.object({
@@ -42,7 +46,7 @@ const apiSchema = Joi.object({
   path: Joi.string().max(2048).pattern(/^\/(?![/\\])[^\s#]*$/).messages({
     'string.pattern.base': '"path" must be a path on the Crossbar server starting with one "/", e.g. /v2/accounts/{ACCOUNT_ID}',
   }),
-  body: Joi.any(),
+  body: Joi.any().custom(bounded(CLIENT_BOUNDS.body, '"data.body"')),
 }).unknown(true);
 
 function checkKeys(data: unknown, required: readonly string[]): DataResult<Record<string, unknown>> {

@@ -5,6 +5,7 @@ import { ErrorText } from './error-texts';
 import { Reply, errorReply } from './replies';
 import { requestIdFor } from './request-id';
 import { isPlainObject } from './plain-object';
+import { bounded, CLIENT_BOUNDS } from './json-bounds';
 import { ApiRequest, AppEventRequest, parseApiData, parseAppEventData } from './action-commands';
 
 export const ACTIONS = ['subscribe', 'unsubscribe', 'ping', 'publish_app_event', 'api', 'resume', 'noop'] as const;
@@ -30,13 +31,20 @@ export type Command =
 export type ParseResult = { ok: true; command: Command } | { ok: false; reply: Reply };
 
 const ACCOUNT_ID = /^(?:[0-9a-f]{32}|\*)$/;
+/** Longer than any KAZOO auth token or JWT; a longer one would only be refused further on (an HTTP header to Crossbar). */
+const MAX_TOKEN_CHARS = 8192;
 
 const envelopeSchema = Joi.object({
   action: Joi.string().allow('').messages({ 'string.base': '"action" must be a string' }),
-  auth_token: Joi.string().allow('').messages({ 'string.base': '"auth_token" must be a string' }),
+  auth_token: Joi.string()
+    .allow('')
+    .max(MAX_TOKEN_CHARS)
+    .messages({ 'string.base': '"auth_token" must be a string', 'string.max': `"auth_token" is longer than any token: at most ${MAX_TOKEN_CHARS} characters` }),
   request_id: Joi.any(),
   data: Joi.any(),
-}).unknown(true);
+})
+  .unknown(true)
+  .custom(bounded(CLIENT_BOUNDS.envelope, 'the message'));
 
 const bindingString = Joi.string().min(1).max(512);
 const dataSchema = Joi.object({
@@ -47,7 +55,7 @@ const dataSchema = Joi.object({
   binding: bindingString,
   bindings: Joi.array().items(bindingString).min(1).max(1000).messages({ 'array.min': '"bindings" must not be empty' }),
   name: Joi.string().max(256).allow(''),
-  metadata: Joi.object().unknown(true),
+  metadata: Joi.object().unknown(true).custom(bounded(CLIENT_BOUNDS.metadata, '"data.metadata"')),
 }).unknown(true);
 
 /** Parses a text frame: JSON first, then {@link parseEnvelope}. */

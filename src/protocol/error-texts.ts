@@ -22,6 +22,9 @@ export const ErrorText = {
   /** Sent unasked when a still-valid token may no longer see an account it subscribed to. */
   accessWithdrawn: (accountId: string) => `unauthorized account id ${accountId}: access withdrawn, its subscriptions ended`,
   messageTooLarge: (bytes: number, max: number) => `message too large: ${bytes} bytes, at most ${max}`,
+  /** The api action's path, once ".." and encoded dots are resolved, leaves the configured Crossbar base. */
+  apiPathOutside: (path: string, base: string) =>
+    `invalid message: "path" ${JSON.stringify(path.slice(0, 200))} leaves the Crossbar base ${base} (".." segments, encoded dots or separators)`,
   /** KAZOO's text for its per-connection token bucket. */
   rateLimited: (address: string) => `rate limiting threshold hit for ${address}!`,
   authBlocked: (ip: string, seconds: number) =>

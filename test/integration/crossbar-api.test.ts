@@ -91,6 +91,19 @@ describe.each(['websocket', 'socketio-v4'] as Generation[])('%s client', (genera
     expect(seen).toEqual([]);
   });
 
+  it.each(['/v2/../../x', '/../x', '/%2e%2e/%2e%2e/x'])('refuses %s, which leaves the /v2 base once normalised, and asks Crossbar nothing', async (path) => {
+    const id = enabled.addIdentity();
+    const c = await client(enabled, generation);
+    const reply = await c.request({ action: 'api', auth_token: id.token, request_id: 'escape', data: { verb: 'GET', path } });
+    expect(reply).toEqual({
+      action: 'reply', request_id: 'escape', status: 'error',
+      data: { errors: [`invalid message: "path" ${JSON.stringify(path)} leaves the Crossbar base ${crossbarUrl} (".." segments, encoded dots or separators)`] },
+    });
+    // The control: a path inside the base on the same connection reaches Crossbar, and only it did.
+    expect((await c.request({ action: 'api', auth_token: id.token, data: { verb: 'GET', path: '/v2/accounts/../users' } })).status).toBe('success');
+    expect(seen.map((s) => s.url)).toEqual(['/v2/users']);
+  });
+
   it('is disabled with a clear error when no Crossbar URL is configured', async () => {
     const id = disabled.addIdentity();
     const c = await client(disabled, generation);

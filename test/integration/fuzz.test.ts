@@ -1,6 +1,8 @@
 // 100,000 random and mutated messages through every transport (raw WebSocket, Socket.IO v4 and EIO3,
 // Socket.IO 0.9, plus garbage frames): the process stays up, memory stays bounded, and every message that
-// is not a no-op gets its reply.
+// is not a no-op gets its reply. Then envelopes nested thousands of levels deep, on every transport of one
+// cluster node, while the other node lists its connections through Redis: every one answered, nothing thrown.
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { io as ioV4, Socket } from 'socket.io-client';
@@ -8,6 +10,8 @@ import { parseEnvelope, parseText } from '../../src/protocol/commands';
 import { startTestServer, TestServer, TestIdentity } from '../helpers/server';
 import { pollUntil } from '../helpers/wait';
 import { heapAfterGc } from '../helpers/heap';
+import { deepCases, deepEnvelopeText } from '../helpers/deep-json';
+import { rawPeers } from '../helpers/raw-peers';
 
 let server: TestServer;
 let id: TestIdentity;
@@ -211,3 +215,46 @@ it('survives 100,000 random and mutated messages on every transport and answers 
   if (process.env['EH_FUZZ_REPORT']) process.stderr.write(`fuzz: ${sent} messages, ${expectedTotal} replies, ${Date.now() - started} ms, heap +${Math.round((heapAfter - heapBefore) / 1048576)} MiB\n`);
   // Bounded by count (and each batch by 15 s): about 25 s alone on 2 cores, 60 s beside other load.
 }, 180_000);
+
+describe('deep nesting through every transport and the cluster query path', () => {
+  let nodeA: TestServer;
+  let nodeB: TestServer;
+
+  beforeAll(async () => {
+    const cluster = { redisUrl: process.env['EH_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379', redisPrefix: `eh-test-deep-${randomBytes(4).toString('hex')}`, rateLimitPerSecond: 0, maxAuthFailuresPerIp: 0 };
+    [nodeA, nodeB] = await Promise.all([startTestServer(cluster), startTestServer(cluster)]);
+  });
+  afterAll(async () => {
+    await Promise.all([nodeA.stop(), nodeB.stop()]);
+  });
+
+  it('answers every envelope nested up to 9,000 levels on every transport while the other node lists the connections', async () => {
+    const onA = nodeA.addIdentity();
+    const onB = nodeB.addIdentity({ account_id: onA.accountId });
+    const peers = await rawPeers(nodeA.url);
+    const listings: Array<{ status: number; views: number }> = [];
+    const list = async () => {
+      const res = await fetch(`${nodeB.url}/v2/accounts/${onA.accountId}/websockets`, { headers: { 'X-Auth-Token': onB.token } });
+      const body = (await res.json()) as { data?: unknown[] };
+      listings.push({ status: res.status, views: body.data?.length ?? 0 });
+    };
+    const PER_TRANSPORT = 180;
+    const DEEP_BATCH = 30;
+    await Promise.all(Object.entries(peers).map(async ([name, peer], k) => {
+      const texts = deepCases(PER_TRANSPORT, 500 + k).map((c) => deepEnvelopeText(c, onA.token, onA.accountId));
+      for (let i = 0; i < texts.length; i += DEEP_BATCH) {
+        for (const [j, text] of texts.slice(i, i + DEEP_BATCH).entries()) await peer.send(text, i + j);
+        const want = Math.min(i + DEEP_BATCH, texts.length);
+        await pollUntil(`${name}: ${want} replies`, () => (peer.replies() >= want ? true : undefined), 15000, 5);
+        await list();
+      }
+      expect(peer.replies()).toBe(PER_TRANSPORT);
+    }));
+    await list();
+    for (const peer of Object.values(peers)) peer.close();
+    // Node B asked node A through Redis after every batch: always answered, and it saw A's connections.
+    expect(listings.every((l) => l.status === 200)).toBe(true);
+    expect(Math.max(...listings.map((l) => l.views))).toBeGreaterThan(0);
+    expect((await fetch(`${nodeA.url}/healthz`)).status).toBe(200);
+  }, 120_000);
+});

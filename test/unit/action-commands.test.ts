@@ -58,4 +58,16 @@ describe('api', () => {
     expect(crossbarUrl('http://cb:8000/v2', '/v2/accounts/x')!.href).toBe('http://cb:8000/v2/accounts/x');
     expect(crossbarUrl('http://cb:8000/v2/', '/accounts/x')!.href).toBe('http://cb:8000/v2/accounts/x');
   });
+
+  it.each(['/v2/../../x', '/../x', '/%2e%2e/%2e%2e/x', '/v2/%2E%2e/x', '/v2/accounts/..%2f..%2fx', '/v2/a%5c..%5c..%5cx', '/./../x?y=/v2/'])(
+    'refuses %s: normalised, it leaves the base /v2',
+    (path) => {
+      expect(crossbarUrl('http://cb:8000/v2', path)).toBeUndefined();
+    },
+  );
+
+  it('keeps a path whose dot segments resolve inside the base, normalised', () => {
+    expect(crossbarUrl('http://cb:8000/v2', '/v2/accounts/../users')!.href).toBe('http://cb:8000/v2/users');
+    expect(crossbarUrl('http://cb:8000/v2', '/accounts/./x/%2e%2e/y')!.href).toBe('http://cb:8000/v2/accounts/y');
+  });
 });

@@ -36,7 +36,7 @@ describe('encodePacket', () => {
   });
 
   it('pre-encodes the packets the server sends on its own', () => {
-    expect(WirePacket).toEqual({ connect: '1::', heartbeat: '2::', noop: '8::', notHandshaken: '7:::1+0' });
+    expect(WirePacket).toEqual({ connect: '1::', disconnect: '0::', heartbeat: '2::', noop: '8::', notHandshaken: '7:::1+0' });
   });
 
   it('writes what the 0.9.16 client parser writes', () => {

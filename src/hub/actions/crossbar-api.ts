@@ -3,6 +3,7 @@
 import type { ApiRequest } from '../../protocol/action-commands';
 import type { Reply } from '../../protocol/replies';
 import { errorReply, successReply } from '../../protocol/replies';
+import { ErrorText } from '../../protocol/error-texts';
 
 export interface CrossbarApiOptions {
   /** Crossbar's base URL (`EH_CROSSBAR_URL`), e.g. `http://crossbar:8000`; unset disables the action. */
@@ -13,23 +14,34 @@ export interface CrossbarApiOptions {
 
 export const API_DISABLED = 'api is disabled: no Crossbar URL is configured (set EH_CROSSBAR_URL)';
 
+/** Percent-encoded `/` and `\`: a server or proxy that decodes them would see other segments than we check. */
+const ENCODED_SEPARATOR = /%(?:2f|5c)/i;
+
 /**
- * The URL a path resolves to under the base URL, or undefined when it would leave the base's origin.
+ * The URL a path resolves to under the base URL, or undefined when it would leave the base: another
+ * origin, or a path that once normalised (`.` and `..` segments resolved, percent-encoded dots included,
+ * as every HTTP server resolves them) is not under the base's path; encoded separators are refused.
  * A base that already names the version (`http://kazoo:8000/v2`, as Monster UI is configured) takes
  * both `/v2/accounts/…` and `/accounts/…`.
  * @example crossbarUrl("http://kazoo:8000/v2", "/v2/accounts/x")!.href // "http://kazoo:8000/v2/accounts/x"
+ * @example crossbarUrl("http://kazoo:8000/v2", "/v2/../../x") // undefined
  */
 export function crossbarUrl(baseUrl: string, path: string): URL | undefined {
   const base = new URL(baseUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
+  const rawPath = path.split('?')[0]!;
+  if (ENCODED_SEPARATOR.test(rawPath)) return undefined;
   const joined = basePath !== '' && (path === basePath || path.startsWith(basePath + '/') || path.startsWith(basePath + '?')) ? path : basePath + path;
   let url: URL;
   try {
-    url = new URL(base.origin + joined);
+    url = new URL(base.origin + joined); // WHATWG parsing resolves "..", "." and their %2e spellings
   } catch {
     return undefined;
   }
-  return url.origin === base.origin ? url : undefined;
+  if (url.origin !== base.origin) return undefined;
+  // Resolved, the path must still be the base or under it: "/v2/../x" became "/x" and is refused.
+  const under = basePath === '' || url.pathname === basePath || url.pathname.startsWith(basePath + '/');
+  return under ? url : undefined;
 }
 
 function messageOf(response: unknown, status: number): string {
@@ -49,7 +61,7 @@ function messageOf(response: unknown, status: number): string {
 export async function crossbarApi(opts: CrossbarApiOptions, token: string, requestId: string, request: ApiRequest): Promise<Reply> {
   if (!opts.baseUrl) return errorReply(requestId, API_DISABLED);
   const url = crossbarUrl(opts.baseUrl, request.path);
-  if (!url) return errorReply(requestId, `invalid message: "path" must stay on the Crossbar server ${opts.baseUrl}`);
+  if (!url) return errorReply(requestId, ErrorText.apiPathOutside(request.path, opts.baseUrl));
   const sendsBody = request.body !== undefined && request.verb !== 'GET';
   const headers: Record<string, string> = { 'X-Auth-Token': token, Accept: 'application/json' };
   if (sendsBody) headers['Content-Type'] = 'application/json';

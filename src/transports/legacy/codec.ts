@@ -184,6 +184,8 @@ export function eventPacket(name: string, args: unknown[]): Packet {
  */
 export const WirePacket = {
   connect: '1::',
+  /** `disconnect`: the client considers itself kicked and does not reconnect. */
+  disconnect: '0::',
   heartbeat: '2::',
   noop: '8::',
   /** `client not handshaken`, advice `reconnect`: the client re-handshakes. */

@@ -63,20 +63,36 @@ export function sendPreflight(req: IncomingMessage, res: ServerResponse): void {
   res.end();
 }
 
+/** A request body read by {@link readBody}; `head` is its first `maxBytes` as text, kept even when it is too large. */
+export interface ReadBody {
+  text: string;
+  head: string;
+  bytes: number;
+  tooLarge: boolean;
+  aborted: boolean;
+}
+
 /**
  * Reads a request body as UTF-8 (decoded once, so multi-byte characters never split) up to `maxBytes`;
  * beyond that the rest is drained and dropped and `tooLarge` is set; `aborted` when the client went away.
  * @example const body = await readBody(req, 65536); if (body.tooLarge) …
  */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<{ text: string; bytes: number; tooLarge: boolean; aborted: boolean }> {
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<ReadBody> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
+    let kept = 0;
     let bytes = 0;
     req.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
-      if (bytes <= maxBytes) chunks.push(chunk);
+      if (kept < maxBytes) {
+        chunks.push(kept + chunk.length > maxBytes ? chunk.subarray(0, maxBytes - kept) : chunk);
+        kept = Math.min(maxBytes, kept + chunk.length);
+      }
     });
-    const finish = (aborted: boolean) => resolve({ text: bytes <= maxBytes ? Buffer.concat(chunks).toString('utf8') : '', bytes, tooLarge: bytes > maxBytes, aborted });
+    const finish = (aborted: boolean) => {
+      const head = Buffer.concat(chunks).toString('utf8');
+      resolve({ text: bytes <= maxBytes ? head : '', head, bytes, tooLarge: bytes > maxBytes, aborted });
+    };
     req.on('end', () => finish(false));
     req.on('error', () => finish(true));
     req.on('aborted', () => finish(true));

@@ -1,13 +1,13 @@
 // Owns what a 0.9 client's packets mean: `emit("subscribe"|"unsubscribe")`, envelopes on `message`/`send`/
 // `json.send`, heartbeats, acks, disconnect. Errors become protocol error replies. Knows no HTTP or ws API.
-import type { InboundGuard } from '../../auth/inbound-guard';
+import type { InboundGuard, Verdict } from '../../auth/inbound-guard';
 import type { Logger } from 'pino';
 import type { CommandHandler } from '../../hub/command-handler';
 import type { CommandOrigin } from '../../hub/session';
 import type { Reply } from '../../protocol/replies';
-import { requestIdFor } from '../../protocol/request-id';
+import { requestIdFor, scanRequestId } from '../../protocol/request-id';
 import { ErrorText } from '../../protocol/error-texts';
-import { decodePacket, decodePayload, encodePacket, Packet } from './codec';
+import { decodePacket, decodePayload, DecodeResult, encodePacket, FRAME_MARK, Packet } from './codec';
 import type { LegacyConnection } from './legacy-connection';
 
 /** The `request_id` a packet's envelope carries, wherever the packet type puts the envelope. */
@@ -26,6 +26,18 @@ function requestIdOf(packet: Packet): unknown {
 }
 
 /**
+ * The `request_id` in an undecoded packet's text (or a framed payload's first packet), found by a bounded
+ * scan: the envelope sits at the top of a `3:::`/`4:::` packet's data and inside `args` of a `5:::` one.
+ * @example requestIdOfPacketText('5:::{"name":"subscribe","args":[{"request_id":"r1",…') // "r1"
+ */
+export function requestIdOfPacketText(text: string): string | undefined {
+  const framed = text[0] === FRAME_MARK ? text.slice(text.indexOf(FRAME_MARK, 1) + 1) : text;
+  const head = /^([345]):[0-9]*\+?:[^:]*:/.exec(framed.slice(0, 64));
+  if (!head) return undefined;
+  return scanRequestId(framed.slice(head[0].length), head[1] === '5' ? 3 : 1);
+}
+
+/**
  * Turns inbound packets into hub commands for one connection.
  * @example inbound.receive(connection, '5:1+::{"name":"subscribe","args":[{…}]}');
  */
@@ -37,39 +49,79 @@ export class InboundPackets {
     private readonly guard?: InboundGuard,
   ) {}
 
-  /** One websocket frame or polling body: a single packet or a framed payload of several. */
-  receive(connection: LegacyConnection, body: string): void {
+  /**
+   * Charges one websocket frame or POST to the connection's bucket before anything else is done with it;
+   * false when it was refused (answered once, dropped after, the session cut past a bucket's worth).
+   * `text` gives the frame's text when it may be decoded to shape the first refusal like its packet's answer.
+   */
+  admitFrame(connection: LegacyConnection, text?: () => string): boolean {
+    if (!this.guard) return true;
+    let first: DecodeResult | undefined;
+    const firstPacket = (): DecodeResult | undefined => {
+      if (!text) return undefined;
+      if (!first) {
+        const payload = decodePayload(text());
+        first = payload.ok && payload.packets[0] !== undefined ? decodePacket(payload.packets[0]) : { ok: false, error: 'no packet' };
+      }
+      return first;
+    };
+    const verdict = this.guard.charge(connection, connection.remoteAddress, () => this.refusalId(firstPacket()));
+    if (verdict.ok) return true;
+    this.refused(connection, verdict, verdict.reply ? firstPacket() : undefined);
+    return false;
+  }
+
+  /**
+   * One websocket frame or polling body: a single packet or a framed payload of several, each charged to
+   * the bucket (the first one already was when `firstCharged`, by {@link admitFrame}).
+   */
+  receive(connection: LegacyConnection, body: string, firstCharged = false): void {
     const payload = decodePayload(body);
     if (!payload.ok) return connection.protocolError(ErrorText.invalidField(payload.error));
-    for (const text of payload.packets) {
+    for (const [index, text] of payload.packets.entries()) {
       if (connection.isClosed) return;
+      let decoded: DecodeResult | undefined;
+      const decode = () => (decoded ??= decodePacket(text));
+      if (!(firstCharged && index === 0)) {
+        const verdict = this.guard?.charge(connection, connection.remoteAddress, () => this.refusalId(decode()));
+        if (verdict && !verdict.ok) {
+          this.refused(connection, verdict, verdict.reply ? decode() : undefined);
+          if (verdict.close) return;
+          continue;
+        }
+      }
       const bytes = Buffer.byteLength(text);
-      const decoded = decodePacket(text);
-      // The guard applies the rate limit; the size check below keeps this transport's own `error` event.
-      const verdict = this.guard?.admit(connection, connection.remoteAddress, 0, () => requestIdFor(decoded.ok ? requestIdOf(decoded.packet) : undefined));
-      if (verdict && !verdict.ok) {
-        // Answered as the packet would have been: its ack and, for an emit, KAZOO 3.x's `error` event.
-        if (verdict.reply) connection.reply(verdict.reply, decoded.ok ? this.refusalOrigin(connection, decoded.packet) : {});
-        if (verdict.close) return connection.close(verdict.close.reason);
-        continue;
-      }
       if (bytes > this.maxMessageBytes) {
-        this.refuseTooLarge(connection, bytes);
+        this.refuseTooLarge(connection, bytes, text);
         continue;
       }
-      if (!decoded.ok) {
-        this.logger.debug({ sid: connection.sid, error: decoded.error }, 'socket.io 0.9 packet refused');
-        connection.protocolError(ErrorText.invalidField(decoded.error));
+      const packet = decode();
+      if (!packet.ok) {
+        this.logger.debug({ sid: connection.sid, error: packet.error }, 'socket.io 0.9 packet refused');
+        connection.protocolError(ErrorText.invalidField(packet.error));
         continue;
       }
-      this.packet(connection, decoded.packet);
+      this.packet(connection, packet.packet);
     }
   }
 
-  /** A frame, body or packet over `EH_MAX_MESSAGE_BYTES`: counted as every transport counts it, answered with an error. */
-  refuseTooLarge(connection: LegacyConnection, bytes: number): void {
-    this.guard?.refusedForSize();
-    connection.protocolError(ErrorText.messageTooLarge(bytes, this.maxMessageBytes));
+  /**
+   * A frame, body or packet over `EH_MAX_MESSAGE_BYTES`: counted as every transport counts it, answered with
+   * an error that carries the client's request id when a bounded scan of `head` (its first bytes) finds it.
+   */
+  refuseTooLarge(connection: LegacyConnection, bytes: number, head = ''): void {
+    this.guard?.countTooLarge();
+    connection.protocolError(ErrorText.messageTooLarge(bytes, this.maxMessageBytes), requestIdFor(requestIdOfPacketText(head)));
+  }
+
+  private refusalId(decoded: DecodeResult | undefined): string {
+    return requestIdFor(decoded?.ok ? requestIdOf(decoded.packet) : undefined);
+  }
+
+  /** A refused frame or packet, answered as the packet would have been: its ack and, for an emit, KAZOO 3.x's `error` event. */
+  private refused(connection: LegacyConnection, verdict: Extract<Verdict, { ok: false }>, decoded: DecodeResult | undefined): void {
+    if (verdict.reply) connection.reply(verdict.reply, decoded?.ok ? this.refusalOrigin(connection, decoded.packet) : {});
+    if (verdict.close) connection.close(verdict.close.reason, verdict.close);
   }
 
   private packet(connection: LegacyConnection, packet: Packet): void {

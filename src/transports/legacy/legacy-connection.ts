@@ -41,10 +41,19 @@ export interface PacketSink {
   readonly kind: 'websocket' | 'poll';
   /** Writes packets in order; returns true while the sink takes more (websocket), false once used up (answered poll). */
   write(packets: readonly QueuedPacket[]): boolean;
-  /** Ends the sink: an idle poll is answered `8::`, a websocket is closed. */
-  end(): void;
+  /**
+   * Ends the sink: an idle poll is answered `8::`, a websocket is closed. With `cut` (a rate-limit close)
+   * a websocket closes with its code and a poll is answered `0::` (disconnect), as far as 0.9 can say it.
+   */
+  end(cut?: SessionCut): void;
   /** Bytes written but not yet handed to the kernel (websocket), for the slow-client check. */
   bufferedBytes?(): number;
+}
+
+/** Why a session is cut rather than closed: a WebSocket close code and reason (4029 for a flood). */
+export interface SessionCut {
+  code: number;
+  reason: string;
 }
 
 /** What a session needs from its surroundings; `onClosed` lets the registry forget it. */
@@ -159,13 +168,13 @@ export class LegacyConnection implements SessionTransport {
     if (this.sink?.kind === 'websocket') this.scheduleHeartbeat();
   }
 
-  /** Ends the session: timers stop, the transport ends, subscriptions are dropped. */
-  close(reason: string): void {
+  /** Ends the session: timers stop, the transport ends (cut with `cut` when given), subscriptions are dropped. */
+  close(reason: string, cut?: SessionCut): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.closeTimer);
     const sink = this.sink ? this.releaseSink() : undefined;
-    sink?.end();
+    sink?.end(cut);
     this.outbox = [];
     if (this.hubSession) this.deps.hub.closeSession(this.hubSession);
     this.deps.logger.debug({ sid: this.sid, reason }, 'socket.io 0.9 session closed');
@@ -182,9 +191,12 @@ export class LegacyConnection implements SessionTransport {
     }
   }
 
-  /** A protocol problem (malformed packet, oversized frame): an error reply on `message` and an `error` event. */
-  protocolError(text: string): void {
-    this.send(encodePacket(eventPacket('message', [errorReply(freshRequestId(), text)])), encodePacket(eventPacket('error', [{ message: text }])));
+  /**
+   * A protocol problem (malformed packet, oversized frame): an error reply on `message` (with the client's
+   * request id when it could be found) and an `error` event.
+   */
+  protocolError(text: string, requestId: string = freshRequestId()): void {
+    this.send(encodePacket(eventPacket('message', [errorReply(requestId, text)])), encodePacket(eventPacket('error', [{ message: text }])));
   }
 
   joinRoom(): void {}

@@ -6,7 +6,7 @@ import { encodePayload, WirePacket } from './codec';
 import { ErrorText } from '../../protocol/error-texts';
 import { readBody, sendJsonp, sendPlain, sendPreflight } from './http-replies';
 import type { InboundPackets } from './inbound-packets';
-import { LegacyConnection, QueuedPacket, PacketSink, packetText } from './legacy-connection';
+import { LegacyConnection, QueuedPacket, PacketSink, SessionCut, packetText } from './legacy-connection';
 import { jsonpIndex } from './legacy-url';
 import type { LegacySessionRegistry } from './session-registry';
 
@@ -27,8 +27,8 @@ class PollSink implements PacketSink {
     return false;
   }
 
-  end(): void {
-    this.write([WirePacket.noop]);
+  end(cut?: SessionCut): void {
+    this.write([cut ? WirePacket.disconnect : WirePacket.noop]);
   }
 }
 
@@ -70,15 +70,20 @@ export class PollingTransport {
   }
 
   private async receive(req: IncomingMessage, res: ServerResponse, kind: PollingKind, connection: LegacyConnection): Promise<void> {
+    // The POST is charged to the bucket as it arrives, before its body is read: a refused one is drained unread.
+    if (!this.inbound.admitFrame(connection)) {
+      req.resume();
+      return sendPlain(req, res, 200, '1');
+    }
     const body = await readBody(req, this.maxMessageBytes);
     if (body.aborted) return;
     sendPlain(req, res, 200, '1');
     if (connection.isClosed) return;
-    if (body.tooLarge) return this.inbound.refuseTooLarge(connection, body.bytes);
+    if (body.tooLarge) return this.inbound.refuseTooLarge(connection, body.bytes, body.head);
     const text = kind === 'jsonp-polling' ? this.jsonpData(body.text) : body.text;
     if (text === undefined) return connection.protocolError(ErrorText.invalidField('a jsonp-polling POST carries a form field d holding a JSON string'));
     this.logger.trace({ sid: connection.sid, bytes: body.bytes }, 'socket.io 0.9 poll data');
-    this.inbound.receive(connection, text);
+    this.inbound.receive(connection, text, true);
   }
 
   /** The 0.9 client posts `d=<JSON string of the payload>` (form-encoded) from a hidden iframe form. */

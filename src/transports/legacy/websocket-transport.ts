@@ -7,8 +7,9 @@ import { RawData, WebSocket, WebSocketServer } from 'ws';
 import { frameCapBytes } from '../../auth/inbound-guard';
 import { WirePacket } from './codec';
 import { ErrorText } from '../../protocol/error-texts';
+import { REQUEST_ID_SCAN_CHARS } from '../../protocol/request-id';
 import { InboundPackets } from './inbound-packets';
-import type { LegacyConnection, QueuedPacket, PacketSink } from './legacy-connection';
+import type { LegacyConnection, QueuedPacket, PacketSink, SessionCut } from './legacy-connection';
 import { CorkedWrites } from '../corked-writes';
 import type { LegacySessionRegistry } from './session-registry';
 
@@ -35,9 +36,10 @@ class WebSocketSink implements PacketSink {
     return this.socket.bufferedAmount;
   }
 
-  end(): void {
+  end(cut?: SessionCut): void {
     // A plain close, never `0::`: a 0.9 client told `0::` considers itself kicked and does not reconnect.
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(1000);
+    // A cut (flood) closes with its code, 4029 as on raw WebSocket.
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(cut?.code ?? 1000, cut?.reason);
   }
 }
 
@@ -82,11 +84,14 @@ export class LegacyWebSocketTransport {
     connection.attach(sink);
   }
 
+  /** Every frame is charged to the bucket first, whatever it is (binary, oversized, badly framed). */
   private onFrame(connection: LegacyConnection, data: RawData, isBinary: boolean): void {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const fits = !isBinary && bytes.length <= this.maxMessageBytes;
+    if (!this.inbound.admitFrame(connection, fits ? () => bytes.toString('utf8') : undefined)) return;
     if (isBinary) return connection.protocolError(ErrorText.invalidField('socket.io 0.9 frames are text'));
-    if (bytes.length > this.maxMessageBytes) return this.inbound.refuseTooLarge(connection, bytes.length);
-    this.inbound.receive(connection, bytes.toString('utf8'));
+    if (!fits) return this.inbound.refuseTooLarge(connection, bytes.length, bytes.toString('utf8', 0, REQUEST_ID_SCAN_CHARS * 4));
+    this.inbound.receive(connection, bytes.toString('utf8'), true);
   }
 
   /** Stops accepting upgrades (open sockets are closed by their sessions). */

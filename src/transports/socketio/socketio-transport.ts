@@ -9,7 +9,7 @@ import type { CommandOrigin, Session, SessionTransport } from '../../hub/session
 import { Reply, replyError } from '../../protocol/replies';
 import { requestIdFor } from '../../protocol/request-id';
 import { legacyErrorEvent } from '../../protocol/legacy-error-events';
-import { InboundGuard, requestIdOfJson } from '../../auth/inbound-guard';
+import { InboundGuard, requestIdOfText, Verdict } from '../../auth/inbound-guard';
 import { createLimitsCounters } from '../../auth/limits-counters';
 import type { ClientAddress } from '../../http/client-address';
 import type { IncomingMessage } from 'node:http';
@@ -17,6 +17,7 @@ import { mayEmitAsNamedEvent } from '../../protocol/socket-event-names';
 import { packetKeeper } from '../../ops/bounded-recovery-adapter';
 import { SocketIoPacket, writePackets } from './socketio-wire';
 import { CorkedWrites } from '../corked-writes';
+import { EngineConnection, PacketMeter } from './packet-meter';
 
 export interface SocketIoTransportOptions {
   /** Rate and size limits on inbound packets; without it only `maxMessageBytes` is checked. */
@@ -81,7 +82,8 @@ function payloadBytes(args: unknown[]): number {
   try {
     return Buffer.byteLength(JSON.stringify(data) ?? '');
   } catch {
-    return Infinity;
+    // Too deep to serialise: Engine.IO already bounded its bytes, and the envelope's depth bound answers it.
+    return 0;
   }
 }
 
@@ -106,25 +108,32 @@ export class SocketIoTransport implements FanoutTarget {
     io.on('connection', (socket) => this.onConnection(socket));
   }
 
-  /** Every inbound packet passes the rate and size limits first; a refused one never reaches a handler. */
+  /**
+   * Every inbound Engine.IO packet is charged to the bucket as it arrives ({@link PacketMeter}); an event
+   * refused there, or over the size limit, never reaches a handler. A refused packet that is no event gets
+   * the same answer and the same cut.
+   */
   private limit(socket: Socket, session: Session, transport: SocketIoSession): void {
     const where = `${transport.address.ip}:${transport.address.port}`;
+    const cut = (verdict: Extract<Verdict, { ok: false }>, origin: CommandOrigin) => {
+      if (session.closed) return;
+      if (verdict.reply) transport.reply(verdict.reply, origin);
+      if (verdict.close) socket.disconnect(true);
+    };
+    const meter = new PacketMeter(socket.conn as unknown as EngineConnection, () => this.guard.charge(socket, where), (verdict) => cut(verdict, {}));
     socket.use(([event, ...args], next) => {
-      const bytes = payloadBytes(args);
       const payload = args[0];
       // `socket.send(text)` carries the envelope as JSON text: its request_id is echoed like an object's.
-      const requestId = () => (typeof payload === 'string' ? requestIdOfJson(payload) : requestIdFor((payload as Record<string, unknown> | null)?.['request_id']));
-      const verdict = this.guard.admit(socket, where, bytes, requestId);
+      const requestId = () => (typeof payload === 'string' ? requestIdOfText(payload) : requestIdFor((payload as Record<string, unknown> | null)?.['request_id']));
+      const charged = meter.nextEvent() ?? this.guard.charge(socket, where, requestId);
+      const verdict = charged.ok ? this.guard.checkSize(payloadBytes(args), requestId) : charged;
       if (verdict.ok) return next();
-      if (session.closed) return;
-      if (verdict.reply) {
-        const origin: CommandOrigin = {};
-        if (event === 'subscribe' || event === 'unsubscribe') origin.legacyEmit = event;
-        const ack = ackOf(args);
-        if (ack) origin.ack = ack;
-        transport.reply(verdict.reply, origin);
-      }
-      if (verdict.close) socket.disconnect(true);
+      const origin: CommandOrigin = {};
+      if (event === 'subscribe' || event === 'unsubscribe') origin.legacyEmit = event;
+      const ack = ackOf(args);
+      if (ack) origin.ack = ack;
+      // Charged before it was decoded, the refusal learns the event's request id now.
+      cut(verdict.reply ? { ...verdict, reply: { ...verdict.reply, request_id: requestId() } } : verdict, origin);
     });
   }
 

@@ -9,12 +9,12 @@ import type { FanoutBatch, FanoutTarget } from '../../hub/fanout';
 import type { Hub } from '../../hub/hub';
 import type { Session, SessionTransport } from '../../hub/session';
 import { errorReply, Reply } from '../../protocol/replies';
-import { freshRequestId } from '../../protocol/request-id';
+import { freshRequestId, REQUEST_ID_SCAN_CHARS } from '../../protocol/request-id';
 import { ErrorText } from '../../protocol/error-texts';
 import { CloseCodes } from '../../protocol/close-codes';
 import { textFrame } from './text-frame';
 import { CorkedWrites } from '../corked-writes';
-import { frameCapBytes, InboundGuard, requestIdOfJson } from '../../auth/inbound-guard';
+import { frameCapBytes, InboundGuard, requestIdOfText } from '../../auth/inbound-guard';
 import { createLimitsCounters } from '../../auth/limits-counters';
 import type { ClientAddress } from '../../http/client-address';
 
@@ -109,7 +109,9 @@ export class WebSocketTransport implements FanoutTarget {
   private onMessage(session: Session, transport: WebSocketSession, data: RawData): void {
     transport.alive = true;
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    const verdict = this.guard.admit(transport, `${transport.remoteAddress}:${transport.remotePort}`, bytes.length, () => requestIdOfJson(bytes.toString('utf8')));
+    // Only the head of the frame is decoded to find its request_id (a bounded scan), whatever its size.
+    const requestId = () => requestIdOfText(bytes.toString('utf8', 0, REQUEST_ID_SCAN_CHARS * 4));
+    const verdict = this.guard.admit(transport, `${transport.remoteAddress}:${transport.remotePort}`, bytes.length, requestId);
     if (!verdict.ok) {
       if (verdict.reply) transport.reply(verdict.reply);
       if (verdict.close) transport.socket.close(verdict.close.code, verdict.close.reason);

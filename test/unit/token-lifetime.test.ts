@@ -51,13 +51,20 @@ it('drops the expiry timer of a long-lived token once no connection holds it', (
     const [kept, gone] = [new Session({ generation: 'websocket' } as unknown as SessionTransport), new Session({ generation: 'websocket' } as unknown as SessionTransport)];
     hub.sessions.add(kept);
     const identity = { accountId: 'a'.repeat(32), descendants: new Set<string>(), superduper: false, expiresAt: Date.now() + 10 * 24 * 3600_000 };
-    const idle = jest.getTimerCount(); // the sweeper
+    // The two expiry timers track() arms, caught as they are made (the clock is jest's fake one).
+    const armed = jest.spyOn(global, 'setTimeout');
     lifetime.track(kept, identity.accountId, 'token-kept', identity);
     lifetime.track(gone, identity.accountId, 'token-gone', identity);
-    expect(jest.getTimerCount()).toBe(idle + 2);
+    const [keptTimer, goneTimer] = armed.mock.results.map((r) => r.value as unknown);
+    armed.mockRestore();
+    expect(goneTimer).toBeDefined();
     // The next sweep finds no connection holding token-gone: its ten-day timer goes, token-kept's stays.
+    const cleared = jest.spyOn(global, 'clearTimeout');
     jest.advanceTimersByTime(60_001);
-    expect(jest.getTimerCount()).toBe(idle + 1);
+    const clearedTimers = cleared.mock.calls.map(([t]) => t as unknown);
+    cleared.mockRestore();
+    expect(clearedTimers).toContain(goneTimer);
+    expect(clearedTimers).not.toContain(keptTimer);
   } finally {
     lifetime.close();
   }

@@ -10,3 +10,10 @@ export async function brokerBindings(queue: string): Promise<string[]> {
   const rows = JSON.parse(stdout) as Array<{ source_name: string; routing_key: string; destination_name: string }>;
   return rows.filter((r) => r.destination_name === queue && r.source_name !== '').map((r) => `${r.source_name} ${r.routing_key}`).sort();
 }
+
+/** Messages waiting in a queue (ready or unacknowledged), as RabbitMQ reports them; undefined when there is no such queue. */
+export async function brokerQueueDepth(queue: string): Promise<number | undefined> {
+  const { stdout } = await run('rabbitmqctl', ['list_queues', '-q', '--formatter', 'json', 'name', 'messages'], { timeout: 20000 });
+  const rows = JSON.parse(stdout) as Array<{ name: string; messages: number }>;
+  return rows.find((r) => r.name === queue)?.messages;
+}

@@ -98,6 +98,8 @@ export abstract class EnvelopeClient {
 export class WsClient extends EnvelopeClient {
   readonly generation = 'websocket' as const;
   closeInfo?: { code: number; reason: string };
+  /** The client's TCP port, as the bridge sees it (read from the upgrade response's socket). */
+  localPort?: number;
 
   private constructor(readonly socket: WebSocket) {
     super();
@@ -122,6 +124,7 @@ export class WsClient extends EnvelopeClient {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, options);
       const client = new WsClient(socket);
+      socket.once('upgrade', (res) => (client.localPort = res.socket.localPort));
       socket.once('open', () => resolve(client));
       socket.once('error', reject);
     });

@@ -1,5 +1,9 @@
 // Fails the whole run, loudly, when RabbitMQ or Redis cannot be reached: no test skips silently.
+// Checks the addresses the tests themselves use (EH_AMQP_URL, EH_TEST_REDIS_URL, else the local defaults).
 import net from 'node:net';
+
+const AMQP_URL = process.env['EH_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const REDIS_URL = process.env['EH_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 function reachable(host: string, port: number, timeoutMs = 3000): Promise<boolean> {
   return new Promise((resolve) => {
@@ -14,11 +18,20 @@ function reachable(host: string, port: number, timeoutMs = 3000): Promise<boolea
   });
 }
 
+/** Host and port of a service URL, with the scheme's default port when the URL names none. */
+function address(url: string, defaultPort: number): { host: string; port: number } {
+  const u = new URL(url);
+  return { host: u.hostname, port: u.port === '' ? defaultPort : Number(u.port) };
+}
+
 export default async function globalSetup(): Promise<void> {
+  const services = [
+    { name: 'RabbitMQ', ...address(AMQP_URL, 5672) },
+    { name: 'Redis', ...address(REDIS_URL, 6379) },
+  ];
   const missing: string[] = [];
-  if (!(await reachable('127.0.0.1', 5672))) missing.push('RabbitMQ at 127.0.0.1:5672');
-  if (!(await reachable('127.0.0.1', 6379))) missing.push('Redis at 127.0.0.1:6379');
+  for (const s of services) if (!(await reachable(s.host, s.port))) missing.push(`${s.name} at ${s.host}:${s.port}`);
   if (missing.length > 0) {
-    throw new Error(`The tests need real services and cannot reach: ${missing.join(', ')}. Run scripts/services.sh first.`);
+    throw new Error(`The integration and browser tests need real services and cannot reach: ${missing.join(', ')}. Run scripts/services.sh first.`);
   }
 }

@@ -2,6 +2,7 @@
 // connection lost again while those bindings are still being re-declared, and publishing in bursts.
 import pino from 'pino';
 import { AmqpBus } from '../../src/bus/amqp-bus';
+import { brokerQueueDepth } from '../helpers/broker';
 import { TcpProxy } from '../helpers/tcp-proxy';
 import { pollUntil } from '../helpers/wait';
 
@@ -59,6 +60,8 @@ it('stays paused (graceful drain) across a reconnection: the new connection bind
   proxy.cutAll();
   await pollUntil('the bus to reconnect', () => (bus.reconnects > reconnects && bus.ready ? true : undefined), 10000);
   expect(bus.publish(binding.exchange, binding.routingKey, { 'Event-Name': 'CHANNEL_CREATE' })).toBe(true);
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // The message waiting in the node's own queue is what "not consuming" looks like on the broker.
+  // (A delivery ends the wait at once, and the test fails on it.)
+  await pollUntil('the message to wait in the paused queue', async () => (delivered.length > 0 || (await brokerQueueDepth(bus.queueName!)) === 1 ? true : undefined), 20000);
   expect(delivered).toEqual([]);
 });

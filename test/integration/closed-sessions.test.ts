@@ -27,6 +27,14 @@ it('a subscribe still queued when the connection closes leaves no room and no br
   const id = server.addIdentity();
   const { hub, bus } = server.app;
   const roomsBefore = hub.index.roomCount;
+  // Watches the hub's public subscribe: the queued command has run once its call has settled.
+  const settled: Array<string | undefined> = [];
+  const subscribe = hub.subscribe.bind(hub);
+  const spy = jest.spyOn(hub, 'subscribe').mockImplementation(async (...args) => {
+    const outcome = await subscribe(...args);
+    settled.push(outcome);
+    return outcome;
+  });
   const ws = await WsClient.connect(server.url.replace('http', 'ws') + '/');
   const binding = 'call.CHANNEL_BRIDGE.queued-behind-api';
   ws.send({ action: 'api', auth_token: id.token, request_id: 'slow', data: { verb: 'GET', path: '/v2/accounts' } });
@@ -34,7 +42,12 @@ it('a subscribe still queued when the connection closes leaves no room and no br
   await ws.close();
   await pollUntil('the session to be closed', () => ([...hub.sessions].length === 0 ? true : undefined));
   // The api answer arrives, then the queued subscribe runs against the closed session.
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  try {
+    await pollUntil('the queued subscribe to run', () => (settled.length > 0 ? true : undefined));
+  } finally {
+    spy.mockRestore();
+  }
+  expect(settled).toEqual(['connection closed: nothing subscribed']);
   expect(hub.index.roomCount).toBe(roomsBefore);
   expect(await brokerBindings(bus.queueName!)).not.toContain(`callevt ${binding}`);
 });

@@ -1,5 +1,6 @@
 // The Crossbar driver against a real HTTP server that answers like KAZOO Crossbar: token validation,
 // the account tree, caching, failures that never allow, and revocation ending live subscriptions.
+import { FAILURE_TTL_MS } from '../../src/auth/crossbar';
 import { connectClient, EnvelopeClient, SocketIoV4Client } from '../helpers/clients';
 import { FakeCrossbar } from '../helpers/fake-crossbar';
 import { newAccountId, newCallId } from '../helpers/ids';
@@ -91,9 +92,13 @@ describe('crossbar driver (answers cached for 60 s)', () => {
     // Crossbar is the judge of validity; this clock says the token expired 10 s ago.
     const token = cb.issue(c1, `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ account_id: c1, exp: Math.floor(Date.now() / 1000) - 10 })}.c2ln`);
     const c = await client(server);
+    const subscribedAt = Date.now();
     expect(await c.subscribe(token, c1, 'call.CHANNEL_CREATE.*')).toMatchObject({ status: 'success' });
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(cb.count('/v2/token_auth', token)).toBeLessThanOrEqual(2);
+    expect(cb.count('/v2/token_auth', token)).toBe(1);
+    // Such a token is asked about again after the refusal TTL, not at once and over and over.
+    await pollUntil('Crossbar to be asked about the token again', () => (cb.count('/v2/token_auth', token) > 1 ? true : undefined), FAILURE_TTL_MS + 5000);
+    expect(Date.now() - subscribedAt).toBeGreaterThanOrEqual(FAILURE_TTL_MS - 100);
+    expect(cb.count('/v2/token_auth', token)).toBe(2);
   });
 
   it('refuses an unknown token with KAZOO’s text and keeps the refusal briefly', async () => {

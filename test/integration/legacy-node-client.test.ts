@@ -3,6 +3,7 @@
 import { Client09, Transport09 } from '../helpers/legacy-client';
 import { expectedCallEnvelope, KazooPublisher } from '../helpers/kazoo';
 import { newCallId } from '../helpers/ids';
+import { TcpProxy } from '../helpers/tcp-proxy';
 import { pollUntil } from '../helpers/wait';
 import { startTestServer, TestServer } from '../helpers/server';
 import { roomName } from '../../src/hub/room-name';
@@ -122,14 +123,22 @@ describe('heartbeats', () => {
   });
 
   it('ends the session of a client that stops echoing heartbeats; the client then reconnects', async () => {
-    const c = await connect('websocket');
-    const sid = c.socket.socket.sessionid;
-    // The 0.9 transport echoes every `2::` from onHeartbeat: silence it, as a frozen tab would be.
-    (c.socket.socket.transport as unknown as { onHeartbeat: () => void }).onHeartbeat = () => undefined;
-    await c.waitNamed('disconnect', () => true, 5000);
-    expect(server.app.legacy.registry.get(sid)).toBeUndefined();
-    await c.inbox.waitCount('a new connect', (i) => i.name === 'connect', 2, 5000);
-    expect(c.socket.socket.sessionid).not.toBe(sid);
+    // Behind a proxy that stops passing on what the client sends on its websocket: its `2::` echoes
+    // never arrive, as from a frozen tab. Its kept-alive handshake connection and new ones (the reconnect) pass as usual.
+    const proxy = await TcpProxy.start(server.app.port);
+    try {
+      const c = await connect('websocket', `http://127.0.0.1:${proxy.port}`);
+      const sid = c.socket.socket.sessionid;
+      const session = server.app.legacy.registry.get(sid)!;
+      proxy.stopReading('client', 'newest');
+      await c.waitNamed('disconnect', () => true, 5000);
+      expect(server.app.legacy.registry.get(sid)).toBeUndefined();
+      expect(session.heartbeatsAnswered).toBe(0);
+      await c.inbox.waitCount('a new connect', (i) => i.name === 'connect', 2, 5000);
+      expect(c.socket.socket.sessionid).not.toBe(sid);
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import { connectClient, EnvelopeClient, SocketIoV4Client, WsClient } from '../he
 import { KazooPublisher } from '../helpers/kazoo';
 import { newCallId } from '../helpers/ids';
 import { startTestServer, TestServer } from '../helpers/server';
+import { TcpProxy } from '../helpers/tcp-proxy';
 import { pollUntil } from '../helpers/wait';
 
 let kazoo: KazooPublisher;
@@ -118,15 +119,18 @@ describe('graceful drain', () => {
 
   it('cuts a client that never completes the close handshake once the deadline passes', async () => {
     const server = await startTestServer({ shutdownTimeoutMs: 1500 });
-    const raw = new WebSocket(server.url.replace('http', 'ws') + '/');
+    const proxy = await TcpProxy.start(server.app.port);
+    const raw = new WebSocket(`ws://127.0.0.1:${proxy.port}/`);
     await new Promise((resolve) => raw.once('open', resolve));
-    // Stop reading: the close frame is never answered.
-    (raw as unknown as { _socket: import('node:net').Socket })._socket.pause();
+    // The client stops reading: the close frame never reaches it, so it is never answered.
+    proxy.stopReading('target');
     const started = Date.now();
     await server.stop();
     expect(Date.now() - started).toBeLessThan(1500 + 3500);
     expect(server.app.ops.readiness.evaluate().ready).toBe(false);
+    expect(raw.readyState).toBe(WebSocket.OPEN);
     raw.terminate();
+    await proxy.close();
   });
 });
 

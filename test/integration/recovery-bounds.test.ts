@@ -64,12 +64,18 @@ it('keeps Socket.IO recovery to the cap: a client that missed more is not recove
   await witness.subscribe(id.token, id.accountId, 'call.CHANNEL_CREATE.*');
   const socket: Socket = ioV4(bridge.server.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
   try {
+    let offset: string | undefined;
+    socket.on('message', (...args: unknown[]) => {
+      const last = args[args.length - 1];
+      if (typeof last === 'string') offset = last;
+    });
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     await socket.emitWithAck('subscribe', { account_id: id.accountId, auth_token: id.token, binding: 'call.CHANNEL_CREATE.*' });
     // One event first, so the client holds an offset.
     await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, callId, { Seq: 0 });
     await witness.waitEvents('the first event', (e) => e.data['call_id'] === callId);
-    await pollUntil('the client to hold an offset', () => ((socket as unknown as { _lastOffset?: string })._lastOffset ? true : undefined));
+    // With connection-state recovery on, each event's last argument is its offset, which the client keeps.
+    await pollUntil('the client to be handed an offset', () => offset);
 
     // Hold the client off while the events flow: it cannot reconnect before they are all published.
     socket.io.reconnection(false);

@@ -8,6 +8,7 @@ import { bufferedBytes } from '../../src/ops/send-buffers';
 import { KazooPublisher } from '../helpers/kazoo';
 import { newCallId } from '../helpers/ids';
 import { startTestServer, TestServer } from '../helpers/server';
+import { TcpProxy } from '../helpers/tcp-proxy';
 import { pollUntil } from '../helpers/wait';
 
 let kazoo: KazooPublisher;
@@ -59,20 +60,21 @@ it('drops clients that never read (WebSocket, Socket.IO v4, 0.9), with bounded m
   const stalled = await rawWebSocket(server.url, [JSON.stringify({ action: 'subscribe', auth_token: id.token, request_id: 'slow', data: { account_id: id.accountId, binding } })]);
   await pollUntil('the stalled client to be subscribed', () => (stalled.received().includes('"request_id":"slow"') ? true : undefined));
   stalled.socket.pause();
-  // A Socket.IO 0.9 client on its websocket transport that stops reading too.
+  // A Socket.IO 0.9 client on its websocket transport and a Socket.IO v4 client, both behind a proxy
+  // that stops reading from the bridge once they are subscribed: clients that stop reading.
+  const proxy = await TcpProxy.start(server.app.port);
+  const viaProxy = `http://127.0.0.1:${proxy.port}`;
   const sid = (await (await fetch(`${server.url}/socket.io/1/?t=1`)).text()).split(':')[0]!;
-  const legacy = new WebSocket(`${server.url.replace('http', 'ws')}/socket.io/1/websocket/${sid}`);
+  const legacy = new WebSocket(`${viaProxy.replace('http', 'ws')}/socket.io/1/websocket/${sid}`);
   const legacyFrames: string[] = [];
   legacy.on('message', (d) => legacyFrames.push(d.toString()));
   legacy.on('error', () => undefined);
   await new Promise((resolve) => legacy.once('open', resolve));
   legacy.send(`5:::${JSON.stringify({ name: 'subscribe', args: [{ account_id: id.accountId, auth_token: id.token, binding }] })}`);
   await pollUntil('the 0.9 subscribe reply', () => (legacyFrames.some((f) => f.includes('"subscribed"')) ? true : undefined));
-  (legacy as unknown as { _socket: net.Socket })._socket.pause();
-  // And a Socket.IO v4 client whose websocket stops being read (Engine.IO buffers behind it).
-  const sio = await SocketIoV4Client.connect(server.url);
+  const sio = await SocketIoV4Client.connect(viaProxy);
   expect((await sio.subscribe(id.token, id.accountId, binding)).status).toBe('success');
-  (sio.socket.io.engine.transport as unknown as { ws: { _socket: net.Socket } }).ws._socket.pause();
+  proxy.stopReading('target');
   const sessionsBefore = server.app.hub.sessions.size;
 
   // 300 events of ~32 KiB: ~10 MiB, far past what the kernel buffers and the limit hold.
@@ -104,6 +106,7 @@ it('drops clients that never read (WebSocket, Socket.IO v4, 0.9), with bounded m
   expect(metrics).toContain('eh_forced_disconnects_total{reason="slow_client",generation="socketio"} 1');
   legacy.terminate();
   await sio.close();
+  await proxy.close();
   // It is closed with 4008 and a reason; a peer that is not reading within a second is cut outright.
   const gone = new Promise((resolve) => stalled.socket.once('close', resolve));
   stalled.socket.resume();

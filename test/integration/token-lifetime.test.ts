@@ -2,7 +2,7 @@
 // descendants, ends exactly those subscriptions with an error saying so; a refreshed token keeps them.
 import { useBridge } from '../helpers/bridge-fixture';
 import fs from 'node:fs';
-import { connectClient, EnvelopeClient, Generation } from '../helpers/clients';
+import { connectClient, EnvelopeClient, Generation, WsClient } from '../helpers/clients';
 import { newAccountId, newCallId } from '../helpers/ids';
 import { pollUntil } from '../helpers/wait';
 import { io as ioV4, Socket } from 'socket.io-client';
@@ -162,7 +162,8 @@ describe('subscriptions carried over by missed-event recovery stay tied to their
     const a = await client();
     const token = (await a.subscribe(first.token, account, 'call.CHANNEL_CREATE.*')).data['resume_token'] as string;
     const sessions = bridge.server.app.hub.sessions.size;
-    (a as unknown as { socket: { terminate(): void } }).socket.terminate();
+    if (!(a instanceof WsClient)) throw new Error('a raw WebSocket client was expected');
+    a.socket.terminate();
     await pollUntil('the connection parked', () => (bridge.server.app.hub.sessions.size === sessions - 1 ? true : undefined));
     const b = await client();
     expect((await b.request({ action: 'resume', auth_token: resumer.token, data: { resume_token: token } })).status).toBe('success');

@@ -3,6 +3,7 @@
 import net from 'node:net';
 import { once } from 'node:events';
 import { CorkedWrites } from '../../src/transports/corked-writes';
+import { waitUntil } from '../helpers/wait';
 
 interface Pair {
   client: net.Socket;
@@ -40,12 +41,12 @@ async function pair(): Promise<Pair> {
   return { client, server, received: () => text };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+/** Resolves once `check` holds, re-checked on every chunk either client receives. */
+function until(what: string, check: () => boolean, ...pairs: Pair[]): Promise<true> {
+  return waitUntil(what, () => (check() ? true : undefined), (onChange) => {
+    for (const p of pairs) p.client.on('data', onChange);
+    return () => pairs.forEach((p) => p.client.off('data', onChange));
+  }, 2000);
 }
 
 describe('CorkedWrites', () => {
@@ -64,7 +65,7 @@ describe('CorkedWrites', () => {
     await new Promise((resolve) => process.nextTick(resolve));
     expect(writes.held).toBe(0);
     expect(a.server.writableCorked).toBe(0);
-    await until('both sockets to receive', () => a.received() === 'a1 a2 a3 ' && b.received() === 'b1 ');
+    await until('both sockets to receive', () => a.received() === 'a1 a2 a3 ' && b.received() === 'b1 ', a, b);
   });
 
   it('lets a batch go early when the event loop stays busy longer than the hold limit', async () => {

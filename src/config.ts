@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Joi from 'joi';
+import { checkOriginList, parseProxyList } from './config-values';
 
 /** The repository root (where config/ and public/ live), from src/ or dist/. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -94,8 +95,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'rateLimitBurst', env: 'EH_RATE_LIMIT_BURST', schema: Joi.number().integer().min(1).default(100), description: 'Token bucket size: messages a connection may send at once (KAZOO: 100); a connection that floods a bucket past it is closed (4029)' },
   { key: 'maxAuthFailuresPerIp', env: 'EH_MAX_AUTH_FAILURES_PER_IP', schema: Joi.number().integer().min(0).default(100), description: 'Failed logins one IP may make within `EH_AUTH_BLOCK_SECONDS` before it is blocked for as long; 0 turns the block off' },
   { key: 'authBlockSeconds', env: 'EH_AUTH_BLOCK_SECONDS', schema: Joi.number().min(1).default(60), description: 'Window for counting failed logins, and how long a blocked IP is refused (HTTP 429, error replies)' },
-  { key: 'allowedOrigins', env: 'EH_ALLOWED_ORIGINS', schema: Joi.string().default('*'), description: 'Browser origins allowed to connect: `*` (any, as KAZOO) or a comma list such as `https://portal.example.com,https://*.example.net`; others get HTTP 403' },
-  { key: 'trustedProxies', env: 'EH_TRUSTED_PROXIES', schema: Joi.string().allow('').default(''), description: 'Comma list of proxy IPs/CIDRs (e.g. HAProxy) whose `X-Forwarded-For` names the client; from anyone else the header is ignored' },
+  { key: 'allowedOrigins', env: 'EH_ALLOWED_ORIGINS', schema: checkedString(checkOriginList).default('*'), description: 'Browser origins allowed to connect: `*` (any, as KAZOO) or a comma list such as `https://portal.example.com,https://*.example.net`; others get HTTP 403' },
+  { key: 'trustedProxies', env: 'EH_TRUSTED_PROXIES', schema: checkedString(parseProxyList).allow('').default(''), description: 'Comma list of proxy IPs/CIDRs (e.g. HAProxy) whose `X-Forwarded-For` names the client; from anyone else the header is ignored' },
   { key: 'redisUrl', env: 'EH_REDIS_URL', schema: Joi.string().uri({ scheme: ['redis', 'rediss'] }), description: 'Redis URL (`redis://host:6379`): turns on cluster mode (Socket.IO Redis adapter, cluster stats, broadcast, revocations); unset: a single node needing no Redis. See docs/SCALING.md' },
   { key: 'redisPrefix', env: 'EH_REDIS_PREFIX', schema: Joi.string().pattern(/^[A-Za-z0-9_.:-]{1,64}$/).default('eh'), description: 'Prefix of every Redis key and channel of this cluster; nodes sharing it form one cluster' },
   { key: 'clusterHeartbeatMs', env: 'EH_CLUSTER_HEARTBEAT_MS', schema: Joi.number().integer().min(100).default(5000), description: "How often a node renews its state in Redis; a node that misses three is dropped from the cluster's counts" },
@@ -109,6 +110,18 @@ export function flagName(env: string): string {
 }
 
 export class ConfigError extends Error {}
+
+/** A joi string whose value `check` accepts (it throws an Error saying what is wrong otherwise). */
+function checkedString(check: (value: string) => unknown): Joi.StringSchema {
+  return Joi.string().custom((value: string, helpers) => {
+    try {
+      check(value);
+      return value;
+    } catch (err) {
+      return helpers.message({ custom: (err as Error).message });
+    }
+  });
+}
 
 function parseFlags(argv: readonly string[]): { values: Record<string, unknown>; configFile?: string } {
   const byFlag = new Map(SETTINGS.map((s) => [flagName(s.env), s]));
@@ -160,6 +173,20 @@ function readConfigFile(file: string): Record<string, unknown> {
  * @example loadConfig(["--port", "6000"], { EH_LOG_LEVEL: "debug" })
  */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config {
+  return loadConfigWithSources(argv, env).config;
+}
+
+/** A configuration and, for each setting given explicitly, where it came from (`EH_PORT`, `--port`, …). */
+export interface LoadedConfig {
+  config: Config;
+  setBy: Partial<Record<keyof Config, string>>;
+}
+
+/**
+ * {@link loadConfig}, also telling which settings were given rather than defaulted.
+ * @example const { config, setBy } = loadConfigWithSources(argv, process.env); setBy.jwtIssuer // "EH_JWT_ISSUER"
+ */
+export function loadConfigWithSources(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedConfig {
   const flags = parseFlags(argv);
   const file = flags.configFile ? readConfigFile(flags.configFile) : {};
   const merged: Record<string, unknown> = {};
@@ -189,7 +216,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
   }
   const config = value as Config;
   for (const check of CROSS_CHECKS) if (!check.holds(config)) refuse(check.key, check.message, config[check.key]);
-  return config;
+  return { config, setBy: origin as LoadedConfig['setBy'] };
 }
 
 /** Rules between settings, checked on the values after defaults (joi does not check its defaults). */

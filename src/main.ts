@@ -1,34 +1,45 @@
 // CLI entry: reads the configuration, starts the bridge, prints where to look, stops on signals.
-// Exit codes: 0 after a clean stop, 1 on a start-up failure, 2 on invalid configuration.
-import { ConfigError, configTable, loadConfig } from './config';
+// Exit codes: 0 after a clean stop, 1 on a start-up failure (a busy port: a restart may succeed), 2 on
+// invalid configuration (a restart cannot help). Both print one line naming what to change, no stack.
+import { ConfigError, loadConfigWithSources } from './config';
 import { createLogger } from './ops/logger';
 import { startApp } from './app';
 import { demoIdentityOf } from './http/demo-api';
 import { checkConfiguredFiles } from './config-files';
-
-const HELP = `Event Horizon: KAZOO Blackhole-compatible AMQP → WebSocket bridge
-
-Usage: node dist/main.js [--config file.json] [--<setting> value …]
-
-Settings (env var, flag, default, meaning):
-`;
+import { ignoredSettings } from './config-notes';
+import { helpText, versionText } from './cli-help';
+import { startFailureText } from './start-failure';
+import { VERSION } from './ops/version';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(HELP + configTable() + '\n');
+    process.stdout.write(helpText());
     return;
   }
-  let config;
+  if (argv.includes('--version') || argv.includes('-v')) {
+    process.stdout.write(versionText(VERSION));
+    return;
+  }
+  let loaded;
   try {
-    config = loadConfig(argv, process.env);
-    checkConfiguredFiles(config);
+    loaded = loadConfigWithSources(argv, process.env);
+    checkConfiguredFiles(loaded.config);
   } catch (err) {
     process.stderr.write(`event-horizon: ${(err as Error).message}\n`);
     process.exit(err instanceof ConfigError ? 2 : 1);
   }
+  const config = loaded.config;
   const logger = createLogger(config.logLevel);
-  const app = await startApp(config, logger);
+  for (const line of ignoredSettings(loaded)) logger.warn(line);
+  let app;
+  try {
+    app = await startApp(config, logger);
+  } catch (err) {
+    logger.debug({ err }, 'start-up failed');
+    process.stderr.write(`event-horizon: failed to start: ${startFailureText(err, config)}\n`);
+    process.exit(1);
+  }
   if (config.demo) {
     const who = demoIdentityOf(config);
     process.stdout.write(
@@ -67,6 +78,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`event-horizon: failed to start: ${(err as Error).stack ?? err}\n`);
+  process.stderr.write(`event-horizon: failed to start: ${startFailureText(err, { port: 0, host: '' })}\n`);
   process.exit(1);
 });

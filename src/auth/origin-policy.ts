@@ -1,5 +1,6 @@
 // Owns the browser origin policy (EH_ALLOWED_ORIGINS): which page origins may open a connection.
 // Pure string matching; requests from non-browser clients (no Origin, or one no browser sends) are not its business.
+import { normalizeOrigin } from '../config-values';
 
 /**
  * Parses `*` (everyone, KAZOO's behaviour) or a comma list of origins, where `https://*.example.com`
@@ -8,7 +9,7 @@
  */
 export function originPolicy(spec: string): (origin: string | undefined) => boolean {
   // Normalised as the header is below (`https://portal.example.com/` is a common way to write an origin).
-  const normalise = (s: string) => s.trim().toLowerCase().replace(/\/$/, '');
+  const normalise = normalizeOrigin;
   const entries = spec.split(',').map(normalise).filter((s) => s.length > 0);
   if (entries.length === 0 || entries.includes('*')) return () => true;
   const exact = new Set(entries.filter((e) => !e.includes('*')));

@@ -2,6 +2,7 @@
 // the peer is a configured trusted proxy (EH_TRUSTED_PROXIES). Knows nothing about limits or auth.
 import net from 'node:net';
 import type { IncomingMessage } from 'node:http';
+import { normalizeIp, parseProxyList, ProxyEntry } from '../config-values';
 
 /** The address limits and logs speak of. */
 export interface ClientAddress {
@@ -10,10 +11,7 @@ export interface ClientAddress {
   port: number;
 }
 
-function normalize(ip: string): string {
-  const trimmed = ip.trim().replace(/^\[|\]$/g, '');
-  return trimmed.startsWith('::ffff:') && net.isIPv4(trimmed.slice(7)) ? trimmed.slice(7) : trimmed;
-}
+const normalize = normalizeIp;
 
 /**
  * Resolves client addresses, trusting X-Forwarded-For only from the listed proxies (IPs or CIDRs).
@@ -26,18 +24,15 @@ export class ClientAddressResolver {
   private readonly memo = new WeakMap<IncomingMessage, ClientAddress>();
 
   constructor(spec: string) {
-    const entries = spec.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    let entries: ProxyEntry[];
+    try {
+      entries = parseProxyList(spec);
+    } catch (err) {
+      throw new Error(`EH_TRUSTED_PROXIES: ${(err as Error).message}`);
+    }
     for (const entry of entries) {
-      const [addr, bits] = entry.split('/') as [string, string | undefined];
-      const ip = normalize(addr);
-      const type = net.isIPv6(ip) ? 'ipv6' : 'ipv4';
-      const prefix = Number(bits);
-      const maxBits = type === 'ipv6' ? 128 : 32;
-      if (!net.isIP(ip) || (bits !== undefined && !(Number.isInteger(prefix) && prefix >= 0 && prefix <= maxBits))) {
-        throw new Error(`EH_TRUSTED_PROXIES: ${entry} is not an IP address or CIDR`);
-      }
-      if (bits === undefined) this.trusted.addAddress(ip, type);
-      else this.trusted.addSubnet(ip, prefix, type);
+      if (entry.prefix === undefined) this.trusted.addAddress(entry.ip, entry.type);
+      else this.trusted.addSubnet(entry.ip, entry.prefix, entry.type);
     }
     this.any = entries.length > 0;
   }

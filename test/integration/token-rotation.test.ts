@@ -55,6 +55,22 @@ function socketIoV4(url: string, token: string, accountId: string): LongLivedCli
   return self;
 }
 
+/** socket.io-client 2.x (Engine.IO 3), as KAZOO-era apps bundled it; it has no connection-state recovery. */
+function socketIoV2(url: string, token: string, accountId: string): LongLivedClient {
+  // socket.io-client 2.x has no types of its own.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ioV2 = require('socket.io-client-v2') as (url: string, opts: Record<string, unknown>) => { on(e: string, fn: (p: Record<string, unknown>) => void): void; emit(e: string, d: unknown): void; close(): void };
+  const socket = ioV2(url, { forceNew: true });
+  let connections = 0;
+  const self: LongLivedClient = { token, received: [], connections: () => connections, close: () => socket.close() };
+  socket.on('connect', () => {
+    connections++;
+    socket.emit('subscribe', { account_id: accountId, auth_token: self.token, binding: BINDING });
+  });
+  socket.on('CHANNEL_CREATE', (payload) => self.received.push({ callId: String(payload['Call-ID']), at: Date.now() }));
+  return self;
+}
+
 function socketIo09(transport: Transport09): Make {
   return (url, token, accountId) => {
     // Built-in reconnection (the helper sets a 100 ms first delay); it subscribes on every connect.
@@ -98,6 +114,7 @@ async function receivesAgain(client: LongLivedClient, accountId: string, timeout
 const generations: Array<[string, Make]> = [
   ['raw WebSocket, Monster UI rules', monsterRules],
   ['Socket.IO v4 client', socketIoV4],
+  ['Socket.IO v2 client (Engine.IO 3)', socketIoV2],
   ['Socket.IO 0.9 client (websocket)', socketIo09('websocket')],
   ['Socket.IO 0.9 client (xhr-polling)', socketIo09('xhr-polling')],
 ];

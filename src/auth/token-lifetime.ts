@@ -1,5 +1,6 @@
 // Owns what happens to subscriptions when their token ends: re-validation on a timer, at JWT `exp` and
-// on credential reloads; a dead token's subscriptions are dropped and the client is told, never silently.
+// on credential reloads. A connection that loses a token's subscriptions is told, then ended the way its
+// client reconnects from, so the client subscribes again with the token it holds now; others are untouched.
 import type { Logger } from 'pino';
 import type { Hub } from '../hub/hub';
 import type { Session } from '../hub/session';
@@ -252,7 +253,8 @@ export class TokenLifetime {
       action: 'reply',
       request_id: freshRequestId(),
       status: 'error',
-      data: { errors: [text], account_id: accountId, unsubscribed: bindings, subscribed: session.bindings() },
+      // The connection ends right after this notice: it holds nothing any more.
+      data: { errors: [text], account_id: accountId, unsubscribed: bindings, subscribed: [] },
     };
     // Reported like a failed legacy subscribe, so Socket.IO pages also get KAZOO 3.x's `auth_failure`.
     // The subscriptions are already gone: a notice that cannot be written must not stop the round.
@@ -260,6 +262,23 @@ export class TokenLifetime {
       session.transport.reply(notice, token ? { legacyEmit: 'subscribe', authToken: token } : { legacyEmit: 'subscribe' });
     } catch (err) {
       this.opts.logger.warn({ session: session.id, err: (err as Error).message }, 'could not tell the client its subscriptions ended');
+    }
+    this.closeForCredentials(session);
+  }
+
+  /**
+   * Ends the connection so its client's own reconnect path subscribes again: real clients re-subscribe
+   * only on reconnection, never on an unasked notice, so a connection left open would stay silent.
+   * Its other subscriptions end with it (none is parked for recovery); the client asks for them again.
+   */
+  private closeForCredentials(session: Session): void {
+    if (session.closed) return;
+    this.opts.hub.unsubscribeAll(session);
+    this.opts.logger.info({ session: session.id }, 'connection ended: a token it subscribed with ended; the client reconnects and subscribes again');
+    try {
+      session.transport.closeForCredentials();
+    } catch (err) {
+      this.opts.logger.warn({ session: session.id, err: (err as Error).message }, 'could not end the connection of an ended token');
     }
   }
 

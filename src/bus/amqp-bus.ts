@@ -172,6 +172,12 @@ export class AmqpBus implements EventBus {
         state.bound = false;
       }
     } catch (err) {
+      // The channel ended under the operation: at shutdown (the exclusive queue and its bindings go with
+      // the connection), or when the connection was lost (setup() re-binds what is still wanted). Moot, not a fault.
+      if (this.stopped || this.channel !== channel) {
+        this.opts.logger.debug({ exchange, routingKey, err: (err as Error).message }, 'AMQP binding change dropped: its channel ended');
+        return;
+      }
       this.opts.logger.warn({ exchange, routingKey, err: (err as Error).message }, 'AMQP binding change failed');
     }
   }

@@ -84,6 +84,10 @@ export class CommandHandler {
 
   private async execute(session: Session, command: Command): Promise<Reply | undefined> {
     if (command.action === 'noop') return undefined;
+    // Keepalives and dropping one's own subscriptions need no identity: without a token they run as is
+    // (a token that is sent is still checked, so a client can ask whether its token holds).
+    if (command.authToken === undefined && command.action === 'ping') return successReply(command.requestId, { response: 'pong' });
+    if (command.authToken === undefined && command.action === 'unsubscribe') return this.unsubscribe(session, command);
     const auth = await this.access.authenticate(session.transport.remoteAddress, command.authToken);
     if (!auth.ok) return errorReply(command.requestId, auth.error);
     switch (command.action) {

@@ -24,6 +24,11 @@ export interface SessionTransport {
   readonly remoteAddress: string;
   /** Sends a command's reply in this transport's shape. */
   reply(reply: Reply, origin: CommandOrigin): void;
+  /**
+   * Ends the connection the way this generation's client reconnects from by itself (never a "kicked"
+   * close it would not come back from), so it subscribes again with the token it holds now.
+   */
+  closeForCredentials(): void;
   /** Mirrors hub room membership into the transport (Socket.IO rooms); no-op elsewhere. */
   joinRoom(room: string): void;
   leaveRoom(room: string): void;

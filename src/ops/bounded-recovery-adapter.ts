@@ -56,6 +56,16 @@ export function packetKeeper(adapter: unknown): KeepPacket | undefined {
 }
 
 /**
+ * Makes the next disconnection of socket `sid` unrecoverable: the client reconnects to a fresh socket
+ * (`socket.recovered` false). A no-op on adapters that do not recover sessions.
+ * @example refuseRecovery(socket.nsp.adapter, socket.id); socket.conn.close();
+ */
+export function refuseRecovery(adapter: unknown, sid: string): void {
+  const refuse = (adapter as { refuse?: unknown }).refuse;
+  if (typeof refuse === 'function') (refuse as (sid: string) => void).call(adapter, sid);
+}
+
+/**
  * A SessionAwareAdapter with a packet cap (each event is two packets: its name and `message`).
  * @example const bounded = boundedRecoveryAdapter(20000); new Server(http, { connectionStateRecovery: {…}, adapter: bounded.adapter });
  */
@@ -77,6 +87,21 @@ export function boundedRecoveryAdapter(maxPackets: number): BoundedRecovery {
     constructor(nsp: Namespace) {
       super(nsp as unknown as ConstructorParameters<typeof SessionAwareAdapter>[0]);
       adapters.add(this as unknown as WithPackets);
+    }
+
+    /** Sockets whose next disconnection must not be kept for recovery. */
+    private readonly refused = new Set<string>();
+
+    /** Refuses the coming disconnection, and any session kept earlier for it (a restored session stays kept). */
+    refuse(sid: string): void {
+      this.refused.add(sid);
+      const kept = (this as unknown as { sessions: Map<string, { sid: string }> }).sessions;
+      for (const [pid, session] of kept) if (session.sid === sid) kept.delete(pid);
+    }
+
+    override persistSession(session: Parameters<SessionAwareAdapter['persistSession']>[0]): void {
+      if (this.refused.delete(session.sid)) return;
+      super.persistSession(session);
     }
 
     override broadcast(...args: Parameters<SessionAwareAdapter['broadcast']>): void {

@@ -10,6 +10,14 @@ export const CloseCodes = {
   goingAway: 1001,
   /** The client did not read fast enough; its send buffer passed `EH_MAX_BUFFERED_BYTES`. Reconnect (and resume). */
   tooSlow: 4008,
+  /**
+   * A token this connection subscribed with expired, was revoked or lost an account: the server ended
+   * the connection. Reconnect and subscribe again with the token the client holds now.
+   */
+  credentialsEnded: 4401,
   /** The client kept sending past the rate limit after being told to slow down. Reconnect later. */
   rateLimited: 4029,
 } as const;
+
+/** The reason sent with {@link CloseCodes.credentialsEnded} (at most 123 bytes). */
+export const CREDENTIALS_ENDED_REASON = 'token ended: reconnect and subscribe again with a valid token';

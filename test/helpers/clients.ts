@@ -74,6 +74,11 @@ export abstract class EnvelopeClient {
     return this.envelopeOf(item) as ReplyMessage;
   }
 
+  /** Waits until the server ended the connection: the WebSocket close (code, reason) or Socket.IO's disconnect reason. */
+  ended(timeoutMs = 5000): Promise<unknown> {
+    return this.inbox.wait('the connection ended', (i) => i.name === 'close' || i.name === 'disconnect', timeoutMs).then((i) => i.data);
+  }
+
   /** Waits until `n` event envelopes match `pred`. */
   async waitEvents(what: string, pred: (e: EventMessage) => boolean, n = 1, timeoutMs = 5000): Promise<EventMessage[]> {
     const items = await this.inbox.waitCount(what, (i) => {
@@ -180,6 +185,7 @@ export class SocketIoV4Client extends SocketIoClient {
   private constructor(readonly socket: SocketV4) {
     super();
     socket.onAny((name: string, ...args: unknown[]) => this.inbox.push({ name, data: args[0] }));
+    socket.on('disconnect', (reason) => this.inbox.push({ name: 'disconnect', data: reason }));
   }
 
   static connect(url: string, transports: string[] = ['websocket']): Promise<SocketIoV4Client> {
@@ -212,6 +218,7 @@ export class SocketIoV2Client extends SocketIoClient {
       this.inbox.push({ name, data });
       original.call(socket, packet);
     };
+    socket.on('disconnect', (reason) => this.inbox.push({ name: 'disconnect', data: reason }));
   }
 
   static connect(url: string, transports: string[] = ['websocket']): Promise<SocketIoV2Client> {

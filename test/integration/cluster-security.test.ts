@@ -95,8 +95,10 @@ it('ends a dead token\'s subscriptions on every node, and other nodes refuse it 
     expect(notice.data).toMatchObject({ account_id: accountId, unsubscribed: ['call.CHANNEL_CREATE.*'], subscribed: [] });
     expect(notice.data.errors?.[0]).toMatch(/revoked or expired/);
   }
-  // B's own tokens file still has it, yet B refuses it now.
-  const retry = await onB.subscribe(token, accountId, 'call.CHANNEL_CREATE.*');
+  // Both connections were ended so their clients subscribe again. B's own tokens file still has the token, yet B refuses it now.
+  await Promise.all([onA.ended(), onB.ended()]);
+  const again = await connect(b);
+  const retry = await again.subscribe(token, accountId, 'call.CHANNEL_CREATE.*');
   expect(retry.status).toBe('error');
   await b.output.waitFor('B to log whose notice it acted on', /another node found dead/, 5000);
 });

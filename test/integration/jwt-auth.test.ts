@@ -61,23 +61,27 @@ describe.each([
     expect([...server.app.hub.index.allRooms()].filter((r) => r.accountId === victim)).toEqual([]);
   });
 
-  it.each(['websocket', 'socketio-v2'] as const)('%s: a token that expires mid-session ends its subscriptions with "token expired"', async (generation) => {
+  it.each(['websocket', 'socketio-v2'] as const)('%s: a token that expires mid-session ends its subscriptions with "token expired", then their connection', async (generation) => {
     const [a, b] = [newAccountId(), newAccountId()];
     const shortLived = await kit.sign({ account_id: a }, { expiresInSeconds: 2 });
     const longLived = await kit.sign({ account_id: b });
     const c = await client(generation);
+    const other = await client(generation);
     expect((await c.subscribe(shortLived, a, 'call.CHANNEL_CREATE.*')).status).toBe('success');
     expect((await c.subscribe(longLived, b, 'call.CHANNEL_CREATE.*')).status).toBe('success');
+    expect((await other.subscribe(longLived, b, 'call.CHANNEL_CREATE.*')).status).toBe('success');
 
     const notice = await c.nextReply((r) => r.status === 'error', 4000);
     expect(notice.data.errors).toEqual([`failed to authenticate token ${shortLived}: token expired, its subscriptions ended`]);
     expect(notice.data).toMatchObject({ account_id: a, unsubscribed: ['call.CHANNEL_CREATE.*'] });
     if (c instanceof SocketIoV2Client) expect(await c.waitNamed('auth_failure')).toEqual({ message: 'invalid auth token', cause: shortLived });
+    await c.ended();
 
     const [lost, sentinel] = [newCallId(), newCallId()];
     await kazoo.call('CHANNEL_CREATE', a, lost);
     await kazoo.call('CHANNEL_CREATE', b, sentinel);
-    await c.waitEvents('the sentinel', (e) => e.data['call_id'] === sentinel);
+    // The long-lived token's connection is untouched.
+    await other.waitEvents('the sentinel', (e) => e.data['call_id'] === sentinel);
     expect(c.events((e) => e.data['call_id'] === lost)).toEqual([]);
     expect(server.app.security.counters.subscriptionsRevoked).toBeGreaterThanOrEqual(1);
   });

@@ -1,11 +1,13 @@
 // Token lifetime with the static driver: removing a token from the file, or an account from a token's
-// descendants, ends exactly those subscriptions with an error saying so; a refreshed token keeps them.
+// descendants, ends those subscriptions with an error saying so, then the connection that held them (its
+// client reconnects and subscribes again); other connections are untouched; a refreshed token keeps them.
 import { useBridge } from '../helpers/bridge-fixture';
 import fs from 'node:fs';
 import { connectClient, EnvelopeClient, Generation, WsClient } from '../helpers/clients';
 import { newAccountId, newCallId } from '../helpers/ids';
 import { pollUntil } from '../helpers/wait';
 import { io as ioV4, Socket } from 'socket.io-client';
+import { CloseCodes, CREDENTIALS_ENDED_REASON } from '../../src/protocol/close-codes';
 
 // Only reloads of the tokens file trigger re-validation here (no periodic round).
 const bridge = useBridge({ authRecheckSeconds: 0 });
@@ -23,20 +25,30 @@ function editTokens(edit: (tokens: Record<string, { account_id: string; descenda
   fs.writeFileSync(bridge.server.tokensFile, JSON.stringify(file));
 }
 
-async function provesSilence(c: EnvelopeClient, silentAccount: string, liveAccount: string): Promise<void> {
+/** Nothing for `silentAccount` reaches `c`, while `live` (another connection) still gets `liveAccount`'s events. */
+async function provesSilence(c: EnvelopeClient, silentAccount: string, live: EnvelopeClient, liveAccount: string): Promise<void> {
   const [lost, sentinel] = [newCallId(), newCallId()];
   await bridge.kazoo.call('CHANNEL_CREATE', silentAccount, lost);
   await bridge.kazoo.call('CHANNEL_CREATE', liveAccount, sentinel);
-  await c.waitEvents('the sentinel', (e) => e.data['call_id'] === sentinel);
+  await live.waitEvents('the sentinel', (e) => e.data['call_id'] === sentinel);
   expect(c.events((e) => e.data['call_id'] === lost)).toEqual([]);
 }
 
-it.each(['websocket', 'socketio-v4'] as const)('%s: a token removed from the file ends its subscriptions with an error; another token’s go on', async (generation) => {
+/** The server ended `c` the way its client reconnects from: close code 4401 on raw WebSocket, a transport close on Socket.IO. */
+async function expectEndedForCredentials(c: EnvelopeClient): Promise<void> {
+  const ended = await c.ended();
+  if (c.generation === 'websocket') expect(ended).toEqual({ code: CloseCodes.credentialsEnded, reason: CREDENTIALS_ENDED_REASON });
+  else expect(ended).toBe('transport close');
+}
+
+it.each(['websocket', 'socketio-v4'] as const)('%s: a token removed from the file ends its subscriptions with an error, then their connection; another connection goes on', async (generation) => {
   const a = bridge.server.addIdentity();
   const b = bridge.server.addIdentity();
   const c = await client(generation);
+  const other = await client(generation);
   expect((await c.subscribe(a.token, a.accountId, 'call.CHANNEL_CREATE.*')).status).toBe('success');
   expect((await c.subscribe(b.token, b.accountId, 'call.CHANNEL_CREATE.*')).status).toBe('success');
+  expect((await other.subscribe(b.token, b.accountId, 'call.CHANNEL_CREATE.*')).status).toBe('success');
 
   editTokens((tokens) => delete tokens[a.token]);
   const notice = await c.nextReply((r) => r.status === 'error', 5000);
@@ -44,26 +56,33 @@ it.each(['websocket', 'socketio-v4'] as const)('%s: a token removed from the fil
     errors: [`failed to authenticate token ${a.token}: token revoked or expired, its subscriptions ended`],
     account_id: a.accountId,
     unsubscribed: ['call.CHANNEL_CREATE.*'],
-    subscribed: ['call.CHANNEL_CREATE.*'],
+    subscribed: [],
   });
-  await provesSilence(c, a.accountId, b.accountId);
+  await expectEndedForCredentials(c);
+  await provesSilence(c, a.accountId, other, b.accountId);
+  expect(other.inbox.filter((i) => i.name === 'close' || i.name === 'disconnect')).toEqual([]);
   // The same token is refused from now on, with KAZOO's text.
-  expect((await c.subscribe(a.token, a.accountId, 'call.CHANNEL_CREATE.*')).data.errors).toEqual([`failed to authenticate token ${a.token}`]);
+  const again = await client(generation);
+  expect((await again.subscribe(a.token, a.accountId, 'call.CHANNEL_CREATE.*')).data.errors).toEqual([`failed to authenticate token ${a.token}`]);
 });
 
-it('an account removed from a token’s descendants ends that account’s subscriptions, not the token’s own', async () => {
+it('an account removed from a token’s descendants ends that account’s subscriptions and their connection; the token still serves its own', async () => {
   const child = newAccountId();
   const parent = bridge.server.addIdentity({ descendants: [child] });
   const c = await client();
+  const own = await client();
   expect((await c.subscribe(parent.token, child, 'call.CHANNEL_CREATE.*')).status).toBe('success');
   expect((await c.subscribe(parent.token, parent.accountId, 'call.CHANNEL_CREATE.*')).status).toBe('success');
+  expect((await own.subscribe(parent.token, parent.accountId, 'call.CHANNEL_CREATE.*')).status).toBe('success');
 
   editTokens((tokens) => {
     tokens[parent.token]!.descendants = [];
   });
   const notice = await c.nextReply((r) => r.status === 'error', 5000);
   expect(notice.data.errors).toEqual([`unauthorized account id ${child}: access withdrawn, its subscriptions ended`]);
-  await provesSilence(c, child, parent.accountId);
+  await expectEndedForCredentials(c);
+  await provesSilence(c, child, own, parent.accountId);
+  expect(own.inbox.filter((i) => i.name === 'close')).toEqual([]);
 });
 
 it('a subscription refreshed with a newer token survives the old token’s removal', async () => {
@@ -91,7 +110,7 @@ it('a subscription refreshed with a newer token survives the old token’s remov
 });
 
 describe('subscriptions carried over by missed-event recovery stay tied to their token', () => {
-  it('Socket.IO v4: after a recovered reconnection, removing the token still ends the subscription with a notice', async () => {
+  it('Socket.IO v4: after a recovered reconnection, removing the token still ends the subscription with a notice, and the connection', async () => {
     const id = bridge.server.addIdentity();
     const other = bridge.server.addIdentity();
     const socket: Socket = ioV4(bridge.server.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
@@ -112,6 +131,9 @@ describe('subscriptions carried over by missed-event recovery stay tied to their
 
       editTokens((tokens) => delete tokens[id.token]);
       await pollUntil('the auth_failure', () => (seen.some((s) => (s as { name: string }).name === 'auth_failure') ? true : undefined), 5000);
+      // Then the connection ends with its recovery refused: the client comes back to a fresh socket and subscribes again.
+      await pollUntil('a fresh reconnection', () => (socket.connected && !socket.recovered ? true : undefined), 5000);
+      expect(await socket.emitWithAck('subscribe', { account_id: other.accountId, auth_token: other.token, binding: 'call.CHANNEL_CREATE.*' })).toMatchObject({ status: 'success' });
       const [lost, sentinel] = [newCallId(), newCallId()];
       await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, lost);
       await bridge.kazoo.call('CHANNEL_CREATE', other.accountId, sentinel);
@@ -144,6 +166,9 @@ describe('subscriptions carried over by missed-event recovery stay tied to their
       await reconnected;
       expect(socket.recovered).toBe(true);
       await pollUntil('the auth_failure', () => (seen.some((s) => s.name === 'auth_failure') ? true : undefined), 5000);
+      // Then the connection ends with its recovery refused: the client comes back to a fresh socket and subscribes again.
+      await pollUntil('a fresh reconnection', () => (socket.connected && !socket.recovered ? true : undefined), 5000);
+      expect(await socket.emitWithAck('subscribe', { account_id: other.accountId, auth_token: other.token, binding: 'call.CHANNEL_CREATE.*' })).toMatchObject({ status: 'success' });
       const [lost, sentinel] = [newCallId(), newCallId()];
       await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, lost);
       await bridge.kazoo.call('CHANNEL_CREATE', other.accountId, sentinel);

@@ -23,6 +23,7 @@ function setup() {
     generation: 'websocket',
     target: { name: 'test', deliver: () => undefined },
     remoteAddress: '127.0.0.1',
+    closeForCredentials: () => undefined,
     reply(reply) {
       if (failNext) {
         failNext = false;

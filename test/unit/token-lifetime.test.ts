@@ -70,13 +70,17 @@ it('drops the expiry timer of a long-lived token once no connection holds it', (
   }
 });
 
-it('a connection whose reply throws does not fail the round, nor the other connections in it', async () => {
+it('a connection whose reply throws does not fail the round, nor the other connections in it; each is ended', async () => {
   const logger = pino({ level: 'silent' });
   const account = 'b'.repeat(32);
-  const hub = { sessions: new Set<Session>(), unsubscribe: (s: Session, _a: string, bindings: string[]) => bindings.forEach((b) => s.held.delete(`${account}/${b}`)) } as unknown as Hub;
+  const hub = {
+    sessions: new Set<Session>(),
+    unsubscribe: (s: Session, _a: string, bindings: string[]) => bindings.forEach((b) => s.held.delete(`${account}/${b}`)),
+    unsubscribeAll: (s: Session) => s.held.clear(),
+  } as unknown as Hub;
   const replies: string[] = [];
   const session = (reply: () => void) => {
-    const s = new Session({ generation: 'websocket', reply } as unknown as SessionTransport);
+    const s = new Session({ generation: 'websocket', reply, closeForCredentials: () => replies.push('closed') } as unknown as SessionTransport);
     // Held for a minute with no token granted on this connection: ended, fail closed.
     s.held.set(`${account}/call.*.*`, { room: `${account}/call.*.*`, accountId: account, binding: 'call.*.*', since: Date.now() - 60_000 });
     hub.sessions.add(s);
@@ -90,7 +94,7 @@ it('a connection whose reply throws does not fail the round, nor the other conne
   const lifetime = new TokenLifetime({ hub, access, counters: createLimitsCounters(), logger, recheckMs: 0 });
   try {
     await expect(lifetime.recheckAll()).resolves.toBeUndefined();
-    expect(replies).toEqual(['notice']);
+    expect(replies).toEqual(['closed', 'notice', 'closed']);
     expect(healthy.held.size).toBe(0);
   } finally {
     lifetime.close();

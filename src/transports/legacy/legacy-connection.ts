@@ -199,6 +199,11 @@ export class LegacyConnection implements SessionTransport {
     this.send(encodePacket(eventPacket('message', [errorReply(requestId, text)])), encodePacket(eventPacket('error', [{ message: text }])));
   }
 
+  /** A plain close (never `0::`): the 0.9 client re-handshakes and reconnects, as after any lost transport. */
+  closeForCredentials(): void {
+    this.close('credentials ended');
+  }
+
   joinRoom(): void {}
   leaveRoom(): void {}
 

@@ -14,7 +14,7 @@ import { createLimitsCounters } from '../../auth/limits-counters';
 import type { ClientAddress } from '../../http/client-address';
 import type { IncomingMessage } from 'node:http';
 import { mayEmitAsNamedEvent } from '../../protocol/socket-event-names';
-import { packetKeeper } from '../../ops/bounded-recovery-adapter';
+import { packetKeeper, refuseRecovery } from '../../ops/bounded-recovery-adapter';
 import { SocketIoPacket, writePackets } from './socketio-wire';
 import { CorkedWrites } from '../corked-writes';
 import { EngineConnection, PacketMeter } from './packet-meter';
@@ -51,6 +51,16 @@ class SocketIoSession implements SessionTransport {
       const legacy = legacyErrorEvent(text, origin.authToken);
       this.socket.emit(legacy.name, legacy.payload);
     }
+  }
+
+  /**
+   * Closes the Engine.IO connection, not the Socket.IO socket: the client reconnects after a transport
+   * close, but never after a server `disconnect` packet. Recovery is refused, so the client gets a fresh
+   * socket (`socket.recovered` false) and subscribes again.
+   */
+  closeForCredentials(): void {
+    refuseRecovery(this.socket.nsp.adapter, this.socket.id);
+    this.socket.conn.close();
   }
 
   joinRoom(room: string): void {

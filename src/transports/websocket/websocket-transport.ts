@@ -11,7 +11,7 @@ import type { Session, SessionTransport } from '../../hub/session';
 import { errorReply, Reply } from '../../protocol/replies';
 import { freshRequestId, REQUEST_ID_SCAN_CHARS } from '../../protocol/request-id';
 import { ErrorText } from '../../protocol/error-texts';
-import { CloseCodes } from '../../protocol/close-codes';
+import { CloseCodes, CREDENTIALS_ENDED_REASON } from '../../protocol/close-codes';
 import { textFrame } from './text-frame';
 import { CorkedWrites } from '../corked-writes';
 import { frameCapBytes, InboundGuard, requestIdOfText } from '../../auth/inbound-guard';
@@ -52,6 +52,10 @@ class WebSocketSession implements SessionTransport {
    */
   sendFrame(frame: Buffer, writes: CorkedWrites): void {
     if (this.socket.readyState === WebSocket.OPEN && this.wire) writes.write(this.wire, frame);
+  }
+
+  closeForCredentials(): void {
+    this.socket.close(CloseCodes.credentialsEnded, CREDENTIALS_ENDED_REASON);
   }
 
   joinRoom(): void {}

@@ -1,7 +1,7 @@
 /** Jest runs the TypeScript sources directly; `npm run typecheck` does the type checking. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
+  roots: ['<rootDir>/test', '<rootDir>/client/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   testTimeout: 30000,

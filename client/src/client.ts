@@ -143,9 +143,10 @@ export class EventHorizonClient extends Emitter<ClientEvents> {
    * @example const ms = await client.ping();
    */
   async ping(timeoutMs = this.requestTimeoutMs): Promise<number> {
-    const started = Date.now();
+    const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+    const started = now();
     await this.request('ping', undefined, timeoutMs);
-    return Date.now() - started;
+    return now() - started;
   }
 
   /**

@@ -15,6 +15,6 @@ module.exports = {
   maxWorkers: 2,
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
-    { ...shared, displayName: 'services', roots: ['<rootDir>/test/integration', '<rootDir>/test/browser'], globalSetup: '<rootDir>/test/helpers/global-setup.ts' },
+    { ...shared, displayName: 'services', roots: ['<rootDir>/test/integration', '<rootDir>/test/browser', '<rootDir>/client/test'], globalSetup: '<rootDir>/test/helpers/global-setup.ts' },
   ],
 };

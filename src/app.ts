@@ -48,8 +48,12 @@ export interface App {
 /** Client libraries the bridge serves itself (no CDN), by URL path. */
 function clientLibraries(): Map<string, string> {
   const modules = path.join(PROJECT_ROOT, 'node_modules');
+  const clientBundle = path.join(PROJECT_ROOT, 'client', 'dist', 'browser');
   return new Map([
     ['/vendor/socket.io-0.9.6.js', path.join(modules, 'socket.io-client-legacy', 'dist', 'socket.io.js')],
+    // This repository's client library (client/), built by `npm run build`.
+    ['/vendor/event-horizon-client.js', path.join(clientBundle, 'event-horizon-client.js')],
+    ['/vendor/event-horizon-client.js.map', path.join(clientBundle, 'event-horizon-client.js.map')],
   ]);
 }
 

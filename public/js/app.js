@@ -43,7 +43,7 @@
   }
 
   let subscriptions;
-  const connection = new EH.Connection({
+  const callbacks = {
     onState: showState,
     onEvent: (envelope) => events.add(envelope),
     onFrame: (direction, text) => frames.add(direction, text),
@@ -52,7 +52,27 @@
     onRtt: (ms) => {
       $('ping-rtt').textContent = `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
     },
-  });
+  };
+  // Raw WebSocket runs on the client library; the Socket.IO generations on the page's own connection.
+  const byLibrary = new EH.LibraryConnection(callbacks);
+  const bySocketIo = new EH.Connection(callbacks);
+  let active = byLibrary;
+  const connection = {
+    connect(settings) {
+      const next = settings.generation === 'websocket' ? byLibrary : bySocketIo;
+      if (next !== active) {
+        const waiting = active.wanted.slice();
+        active.disconnect();
+        active = next;
+        if (waiting.length > 0) active.subscribe(waiting);
+      }
+      active.connect(settings);
+    },
+    disconnect: () => active.disconnect(),
+    subscribe: (bindings) => active.subscribe(bindings),
+    unsubscribe: (bindings) => active.unsubscribe(bindings),
+    ping: () => active.ping(),
+  };
   subscriptions = new EH.SubscriptionsPanel(
     {
       form: $('subscribe-form'), picker: $('binding-form'), binding: $('binding'), description: $('binding-description'),

@@ -5,6 +5,8 @@
   const EH = window.EH;
   const { el, clock, trim } = EH.dom;
   const MAX_CHARS = 4000;
+  const ARROWS = { out: '→', in: '←', close: '✕' };
+  const TITLES = { out: 'sent', in: 'received', close: 'connection closed' };
 
   /**
    * @example const frames = new EH.FrameLog({ list, empty, clear }); frames.add('out', '{"action":"ping"}');
@@ -24,7 +26,7 @@
       const now = new Date();
       const code = el('code', { title: 'Click to show the whole frame' }, [shown]);
       const row = el('li', { className: direction, dataset: { direction } }, [
-        el('span', { className: 'arrow', title: direction === 'out' ? 'sent' : 'received' }, [direction === 'out' ? '→' : '←']),
+        el('span', { className: 'arrow', title: TITLES[direction] || direction }, [ARROWS[direction] || '·']),
         el('time', { className: 'when', dateTime: now.toISOString() }, [clock(now)]),
         code,
       ]);

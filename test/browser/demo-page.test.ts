@@ -11,7 +11,7 @@ const CALL = ['CHANNEL_CREATE', 'CHANNEL_ANSWER', 'CHANNEL_DESTROY'];
 
 /** What each generation's subscribe looks like on the wire, as the raw frames panel shows it. */
 const SUBSCRIBE_FRAME: Record<PageGeneration, RegExp> = {
-  websocket: /^\{"action":"subscribe","auth_token":"[^"]+","request_id":"page-\d+","data":\{"account_id":"[0-9a-f]{32}","bindings":\["call\.\*\.\*"\]\}\}$/,
+  websocket: /^\{"action":"subscribe","auth_token":"[^"]+","request_id":"page-\d+","data":\{"account_id":"[0-9a-f]{32}","binding":"call\.\*\.\*"\}\}$/,
   'socketio-v4': /^42\["message",\{"action":"subscribe",.*"bindings":\["call\.\*\.\*"\]\}\}\]$/,
   'socketio-09': /^5:::\{"name":"subscribe","args":\[\{"auth_token":"[^"]+","account_id":"[0-9a-f]{32}","bindings":\["call\.\*\.\*"\]\}\]\}$/,
 };

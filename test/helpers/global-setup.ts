@@ -1,6 +1,9 @@
 // Fails the whole run, loudly, when RabbitMQ or Redis cannot be reached: no test skips silently.
 // Checks the addresses the tests themselves use (EH_AMQP_URL, EH_TEST_REDIS_URL, else the local defaults).
+// Builds the client library's browser bundle first: the bridge serves it to the demo page.
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
 
 const AMQP_URL = process.env['EH_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 const REDIS_URL = process.env['EH_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -25,6 +28,7 @@ function address(url: string, defaultPort: number): { host: string; port: number
 }
 
 export default async function globalSetup(): Promise<void> {
+  execFileSync(process.execPath, [path.join(__dirname, '..', '..', 'client', 'scripts', 'build.mjs')], { stdio: 'inherit' });
   const services = [
     { name: 'RabbitMQ', ...address(AMQP_URL, 5672) },
     { name: 'Redis', ...address(REDIS_URL, 6379) },

@@ -58,6 +58,8 @@ export class RecordingTransport implements SessionTransport {
   readonly wire: Array<{ reply: Reply } | { text: string }> = [];
   readonly rooms = new Set<string>();
   readonly remoteAddress = '127.0.0.1';
+  /** How many times the hub ended this connection for lost credentials. */
+  credentialCloses = 0;
 
   constructor(readonly target: FanoutTarget, readonly generation: ClientGeneration = 'websocket') {}
 
@@ -69,6 +71,10 @@ export class RecordingTransport implements SessionTransport {
   send(text: string): void {
     this.sent.push(text);
     this.wire.push({ text });
+  }
+
+  closeForCredentials(): void {
+    this.credentialCloses += 1;
   }
 
   joinRoom(room: string): void {

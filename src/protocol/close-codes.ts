@@ -10,6 +10,8 @@ export const CloseCodes = {
   goingAway: 1001,
   /** The client did not read fast enough; its send buffer passed `EH_MAX_BUFFERED_BYTES`. Reconnect (and resume). */
   tooSlow: 4008,
+  /** An operator closed the connection from the admin console (logged with who and why). Reconnect. */
+  operatorDisconnect: 4010,
   /** The client kept sending past the rate limit after being told to slow down. Reconnect later. */
   rateLimited: 4029,
 } as const;

@@ -27,4 +27,9 @@ module.exports = tseslint.config(
     files: ['public/**/*.js'],
     languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', WebSocket: 'readonly', io: 'readonly', fetch: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', performance: 'readonly', localStorage: 'readonly', location: 'readonly' } },
   },
+  {
+    // The operator console is ES modules.
+    files: ['public/admin/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: { sessionStorage: 'readonly', AbortController: 'readonly', TextDecoder: 'readonly', URLSearchParams: 'readonly', CSS: 'readonly', Node: 'readonly' } },
+  },
 );

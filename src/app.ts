@@ -25,6 +25,7 @@ import { LegacySocketIoRoute } from './transports/legacy/legacy-route';
 import { Operations, socketIoRecovery } from './ops/operations';
 import { createListener } from './ops/tls';
 import { Cluster } from './cluster/cluster';
+import { OperatorConsole } from './ops/operator-console';
 
 export interface App {
   readonly config: Config;
@@ -42,6 +43,8 @@ export interface App {
   readonly cluster: Cluster;
   /** Metrics, readiness, slow clients, recovery and the graceful drain. */
   readonly ops: Operations;
+  /** The operator console at /admin (its stream, connection directory and routes). */
+  readonly console: OperatorConsole;
   stop(): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       handlers: [
         (req, res) => ops.metricsRoute(req, res),
         bindingsApi(catalogue),
+        (req, res) => operatorConsole.route(req, res),
         cluster.api,
         websocketsApi({ catalogue, sessions: hub.sessions, access: security.access, logger, addressOf: (req) => security.addresses.of(req), version: VERSION, node: cluster.node, peers: (account, socket) => cluster.peerWebsocketViews(account, socket) }),
         demoApi({ enabled: config.demo, access: security.access, addressOf: (req) => security.addresses.of(req), logger, publish: (ex, rk, p) => bus.publish(ex, rk, p), demoIdentity: () => demoIdentityOf(config) }),
@@ -124,6 +128,17 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   hub.addTarget(legacy.fanout);
   const ops = new Operations({ config, logger, hub, bus, handler, catalogue, io, httpServer, limits: security.counters, socketIoRecovery: sioRecovery, tokenLifetime });
   cluster.attach(io, hub, [websocket, legacy.fanout]);
+  const operatorConsole = new OperatorConsole({
+    adminToken: config.adminToken,
+    publicDir: path.join(PROJECT_ROOT, 'public'),
+    hub, bus, cluster, ops,
+    limits: security.counters,
+    expiresAt: (session) => tokenLifetime.expiresAt(session),
+    addressOf: (req) => security.addresses.of(req),
+    version: VERSION,
+    logger,
+  });
+  operatorConsole.attach(io);
   ops.readiness.add(cluster.readinessCheck);
   const routes: Route[] = [legacy];
   installDispatcher(httpServer, routes, (req, socket, head) => websocket.handleUpgrade(req, socket, head));
@@ -148,6 +163,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const stop = () => {
     stopping ??= ops.shutdown({
       closeClients: async () => {
+        operatorConsole.close();
         await websocket.close();
         await legacy.close();
         await new Promise<void>((resolve) => io.close(() => resolve()));
@@ -161,5 +177,5 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     });
     return stopping;
   };
-  return { config, ops, url, port, hub, bus, logger, authenticator, security, legacy, cluster, stop };
+  return { config, ops, console: operatorConsole, url, port, hub, bus, logger, authenticator, security, legacy, cluster, stop };
 }

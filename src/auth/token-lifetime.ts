@@ -101,6 +101,19 @@ export class TokenLifetime {
     return live;
   }
 
+  /**
+   * When the first token holding subscriptions on `session` expires (ms since the epoch); undefined when
+   * none of its tokens carries an expiry. Read by the operator console, never on the event path.
+   */
+  expiresAt(session: Session): number | undefined {
+    let first: number | undefined;
+    for (const grant of this.grants.get(session)?.values() ?? []) {
+      const at = grant.identity.expiresAt;
+      if (at !== undefined && (first === undefined || at < first)) first = at;
+    }
+    return first;
+  }
+
   /** Remembers that `token` holds `accountId` on `session`. */
   readonly track = (connection: object, accountId: string, token: string, identity: Identity): void => {
     const session = connection as Session;

@@ -25,6 +25,8 @@ export interface AdminApiOptions {
   broadcast: (msg: BroadcastMessage) => Promise<BroadcastResult>;
   /** Socket.IO members of a room (or every socket) across the cluster. */
   sockets: (room?: string) => Promise<{ scope: 'cluster' | 'local'; sockets: SocketView[] }>;
+  /** Fields added to the answer: every connection (all generations) matching the query's filters, when the console is wired. */
+  connections?: (query: URLSearchParams) => Promise<Record<string, unknown> | undefined>;
   logger: Logger;
 }
 
@@ -42,14 +44,18 @@ function presentedToken(req: IncomingMessage): string | undefined {
   return typeof header === 'string' ? header : undefined;
 }
 
-/** Refuses (and answers) a request without the admin token; true when it may go on. */
-function admitted(req: IncomingMessage, res: ServerResponse, opts: AdminApiOptions): boolean {
-  if (!opts.adminToken) {
+/**
+ * Refuses (and answers) a request without the admin token; true when it may go on. Shared by every
+ * operator route (this API and the console's), so all of them check the token the same way.
+ * @example if (!admitAdmin(req, res, config.adminToken)) return true;
+ */
+export function admitAdmin(req: IncomingMessage, res: ServerResponse, adminToken: string | undefined): boolean {
+  if (!adminToken) {
     sendError(res, 403, 'the admin API is off: set EH_ADMIN_TOKEN to use it');
     return false;
   }
   const token = presentedToken(req);
-  if (token === undefined || !timingSafeEqual(digest(token), digest(opts.adminToken))) {
+  if (token === undefined || !timingSafeEqual(digest(token), digest(adminToken))) {
     sendError(res, 401, 'admin token required: send "Authorization: Bearer <EH_ADMIN_TOKEN>"', { 'WWW-Authenticate': 'Bearer' });
     return false;
   }
@@ -77,8 +83,9 @@ async function answer(pathname: string, url: URL, req: IncomingMessage, res: Ser
     return sendJson(res, 200, { status: 'success', data: await opts.stats(account) }, req.method === 'HEAD');
   }
   const room = url.searchParams.get('room') ?? undefined;
-  const view = await opts.sockets(room);
-  sendJson(res, 200, { status: 'success', data: { room: room ?? null, count: view.sockets.length, ...view } }, req.method === 'HEAD');
+  const [view, connections] = await Promise.all([opts.sockets(room), opts.connections?.(url.searchParams)]);
+  const data = { room: room ?? null, count: view.sockets.length, ...view, ...connections };
+  sendJson(res, 200, { status: 'success', data }, req.method === 'HEAD');
 }
 
 /**
@@ -96,7 +103,7 @@ export function adminApi(opts: AdminApiOptions): RequestHandler {
       sendMethodNotAllowed(req, res, url.pathname, allowed);
       return true;
     }
-    if (!admitted(req, res, opts)) return true;
+    if (!admitAdmin(req, res, opts.adminToken)) return true;
     answer(url.pathname, url, req, res, opts).catch((err: Error) => {
       opts.logger.error({ err, path: url.pathname }, 'admin API request failed');
       if (!res.headersSent) sendError(res, 500, `${url.pathname} failed: ${err.message}`);

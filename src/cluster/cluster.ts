@@ -16,7 +16,7 @@ import { askOtherNodes } from './ask-nodes';
 import { answerQuery, isQueryFailure } from './answer-query';
 import { Broadcaster, BroadcastMessage, BroadcastResult } from './broadcast';
 import { NodeRegistry } from './node-registry';
-import { ClusterStats, clusterStats, forAccount, NodeSnapshot, nodeSnapshot } from './node-stats';
+import { ClusterStats, clusterStats, forAccount, NodeSnapshot, nodeSnapshot, NodeVitals } from './node-stats';
 import { RedisLink } from './redis-link';
 import { ClusterConnectionLimiter } from './ip-limit';
 import { RevocationRelay } from './revocations';
@@ -59,6 +59,12 @@ export class Cluster {
   private broadcaster?: Broadcaster;
   private heartbeat?: NodeJS.Timeout;
   private readonly heartbeatListeners: Array<() => void> = [];
+  /** Times Redis became unreachable since start. */
+  private redisLosses = 0;
+  /** This node's broker and drain state, shown with its snapshot (set by the composition root). */
+  vitals?: () => Omit<NodeVitals, 'redis'>;
+  /** Every connection matching an operator's query, for `GET /api/sockets` (set when the console is wired). */
+  connections?: (query: URLSearchParams) => Promise<Record<string, unknown>>;
 
   constructor(config: ClusterConfig, private readonly logger: Logger) {
     this.prefix = config.redisPrefix;
@@ -66,7 +72,10 @@ export class Cluster {
     if (config.redisUrl) {
       this.link = new RedisLink({ url: config.redisUrl, logger, clientName: `event-horizon:${this.node}` });
       this.registry = new NodeRegistry(this.link.commands, this.prefix, this.heartbeatMs * 3);
-      this.link.onChange((up) => up && this.beat());
+      this.link.onChange((up) => {
+        if (up) this.beat();
+        else this.redisLosses++;
+      });
       // A token another node found dead is refused here for as long as a driver may cache it.
       this.relay = new RevocationRelay(config.authCacheTtl * 1000 + 5000, logger);
       this.relay.connect(this.link, `${this.prefix}:cluster:revoked`, this.node);
@@ -82,6 +91,7 @@ export class Cluster {
       stats: (account) => this.stats(account),
       broadcast: (msg) => this.broadcast(msg),
       sockets: (room) => this.sockets(room),
+      connections: (query) => this.connections?.(query) ?? Promise.resolve(undefined),
       logger,
     });
   }
@@ -155,7 +165,9 @@ export class Cluster {
   }
 
   private snapshot(): NodeSnapshot {
-    return nodeSnapshot({ node: this.node, url: this.url, startedAt: this.startedAt }, this.hub?.sessions ?? [], this.hub?.index.roomCount ?? 0);
+    const snap = nodeSnapshot({ node: this.node, url: this.url, startedAt: this.startedAt }, this.hub?.sessions ?? [], this.hub?.index.roomCount ?? 0);
+    const vitals = this.vitals?.();
+    return vitals ? { ...snap, vitals: { ...vitals, redis: { status: this.redisStatus, losses: this.redisLosses } } } : snap;
   }
 
   private beat(): void {

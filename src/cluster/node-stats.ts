@@ -9,6 +9,14 @@ export interface AccountCounts {
   subscriptions: number;
 }
 
+/** A node's health as operators see it: its broker and Redis connections and whether it drains. */
+export interface NodeVitals {
+  /** `ready`: consuming with every wanted binding live (what /readyz reports as `rabbitmq`). */
+  broker: { ready: boolean; bindings: number; reconnects: number };
+  redis: { status: 'off' | 'up' | 'down'; losses: number };
+  draining: boolean;
+}
+
 /** What one node publishes about itself on every heartbeat. */
 export interface NodeSnapshot {
   node: string;
@@ -22,6 +30,8 @@ export interface NodeSnapshot {
   subscriptions: number;
   rooms: number;
   accounts: Record<string, AccountCounts>;
+  /** Broker, Redis and drain state (absent from nodes that do not report it). */
+  vitals?: NodeVitals;
 }
 
 /** Cluster totals plus each live node's snapshot. */

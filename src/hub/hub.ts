@@ -58,6 +58,12 @@ export class Hub {
     this.targets.push(target);
   }
 
+  /** Removes a fan-out writer added with addTarget (an observer that only runs while someone watches). */
+  removeTarget(target: FanoutTarget): void {
+    const at = this.targets.indexOf(target);
+    if (at >= 0) this.targets.splice(at, 1);
+  }
+
   openSession(transport: SessionTransport): Session {
     const session = new Session(transport);
     this.sessions.add(session);

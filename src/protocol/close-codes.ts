@@ -10,6 +10,8 @@ export const CloseCodes = {
   goingAway: 1001,
   /** The client did not read fast enough; its send buffer passed `EH_MAX_BUFFERED_BYTES`. Reconnect (and resume). */
   tooSlow: 4008,
+  /** An operator closed the connection from the admin console (logged with who and why). Reconnect. */
+  operatorDisconnect: 4010,
   /**
    * A token this connection subscribed with expired, was revoked or lost an account: the server ended
    * the connection. Reconnect and subscribe again with the token the client holds now.

@@ -95,6 +95,11 @@ export class AmqpBus implements EventBus {
     return n;
   }
 
+  /** Redeliveries of events already handed to the clients, recognised and dropped, since start. */
+  get redeliveriesDropped(): number {
+    return this.filter.dropped;
+  }
+
   get queueName(): string | undefined {
     return this.queue;
   }

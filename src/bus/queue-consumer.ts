@@ -50,6 +50,7 @@ export async function startConsumer(channel: amqp.Channel, queue: string, opts: 
     }
   };
   if (opts.acknowledge) await channel.prefetch(opts.prefetch);
+  opts.filter.nextChannel();
   const { consumerTag } = await channel.consume(queue, (msg) => {
     if (!msg) return opts.onCancelled();
     const { exchange, routingKey, redelivered } = msg.fields;

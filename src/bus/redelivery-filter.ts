@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 
 interface Entry {
   fingerprint: string;
+  /** The channel it came on: a redelivery matches only deliveries of earlier channels. */
+  channel: number;
   /** False once a redelivery matched it: one handled delivery excuses one redelivery, not two. */
   live: boolean;
 }
@@ -21,42 +23,52 @@ export function fingerprint(exchange: string, routingKey: string, content: Buffe
 /**
  * @example
  * const seen = new RedeliveryFilter(500);
+ * seen.nextChannel(); // on every new consuming channel
  * if (seen.admit(fingerprint(ex, rk, body), msg.fields.redelivered)) hub.deliver(ex, rk, body);
  */
 export class RedeliveryFilter {
   private readonly ring: Array<Entry | undefined>;
   private next = 0;
-  private readonly live = new Map<string, number>();
+  private channel = 0;
+  /** Channels of the live entries of each fingerprint, oldest first. */
+  private readonly live = new Map<string, number[]>();
+  /** Redeliveries recognised and not handed on, since start. */
+  dropped = 0;
 
   /** `window`: how many recent deliveries to remember (at least the consumer prefetch). */
   constructor(readonly window: number) {
     this.ring = new Array<Entry | undefined>(Math.max(1, window));
   }
 
+  /** Deliveries from now on come on a new channel (after a reconnection). */
+  nextChannel(): void {
+    this.channel++;
+  }
+
   /**
    * Records a delivery and says whether to hand it on: false only for a redelivery of one already
-   * handled (then that earlier one no longer excuses another copy).
+   * handled on an earlier channel (then that earlier one no longer excuses another copy).
    */
   admit(fp: string, redelivered: boolean): boolean {
     let handOn = true;
     if (redelivered) {
-      const n = this.live.get(fp) ?? 0;
-      if (n > 0) {
+      const channels = this.live.get(fp);
+      if (channels && channels[0]! < this.channel) {
         handOn = false;
-        this.consumeOne(fp);
+        this.dropped++;
+        this.consumeOldest(fp);
       }
     }
     this.remember(fp);
     return handOn;
   }
 
-  private consumeOne(fp: string): void {
-    // The oldest live entry with this fingerprint is the one being redelivered (requeues keep order).
+  private consumeOldest(fp: string): void {
     for (let i = 0; i < this.ring.length; i++) {
       const entry = this.ring[(this.next + i) % this.ring.length];
       if (entry && entry.live && entry.fingerprint === fp) {
         entry.live = false;
-        this.decrement(fp);
+        this.dropOldest(fp);
         return;
       }
     }
@@ -64,15 +76,18 @@ export class RedeliveryFilter {
 
   private remember(fp: string): void {
     const evicted = this.ring[this.next];
-    if (evicted?.live) this.decrement(evicted.fingerprint);
-    this.ring[this.next] = { fingerprint: fp, live: true };
+    // The ring's oldest entry is also the oldest of its fingerprint.
+    if (evicted?.live) this.dropOldest(evicted.fingerprint);
+    this.ring[this.next] = { fingerprint: fp, channel: this.channel, live: true };
     this.next = (this.next + 1) % this.ring.length;
-    this.live.set(fp, (this.live.get(fp) ?? 0) + 1);
+    const channels = this.live.get(fp);
+    if (channels) channels.push(this.channel);
+    else this.live.set(fp, [this.channel]);
   }
 
-  private decrement(fp: string): void {
-    const n = (this.live.get(fp) ?? 0) - 1;
-    if (n > 0) this.live.set(fp, n);
-    else this.live.delete(fp);
+  private dropOldest(fp: string): void {
+    const channels = this.live.get(fp);
+    channels?.shift();
+    if (channels && channels.length === 0) this.live.delete(fp);
   }
 }

@@ -8,6 +8,7 @@ import { AmqpBus } from '../../src/bus/amqp-bus';
 import { TcpProxy } from '../../test/helpers/tcp-proxy';
 import { AMQP_URL, BENCH_VHOST, brokerPid } from '../lib/broker';
 import { settle } from '../lib/settle';
+import { cpuMillis } from '../lib/processes';
 
 export interface BusRow {
   scenario: 'rebind' | 'consume';
@@ -19,6 +20,8 @@ export interface BusRow {
   perSecond: number;
   /** CPU of this process per item, µs (consume rows). */
   cpuUsPerItem?: number;
+  /** The broker's CPU over the measured window, % of one core (re-binding rows). */
+  brokerCpuPct?: number;
   /** Time or rate relative to the baseline row of the same group. */
   ratio?: number;
 }
@@ -45,7 +48,7 @@ async function deleteQueue(queue: string): Promise<void> {
  * meanwhile (as an expiry or a broker restart would). Returns ms from the new connection to every
  * binding live (the bus's own clock: connection set-up, queue, probe, consumer, binds).
  */
-async function restoreAfterCut(bindings: number, bindChannels: number, loseQueue: boolean): Promise<number> {
+async function restoreAfterCut(bindings: number, bindChannels: number, loseQueue: boolean): Promise<{ ms: number; brokerCpuPct?: number }> {
   const proxy = await TcpProxy.start(5672);
   const bus = new AmqpBus({
     url: `amqp://guest:guest@127.0.0.1:${proxy.port}/${BENCH_VHOST}`,
@@ -68,10 +71,14 @@ async function restoreAfterCut(bindings: number, bindChannels: number, loseQueue
     // The broker drops a deleted queue's bindings in the background: measure re-binding, not that.
     const broker = brokerPid();
     if (broker !== undefined) await settle({ pids: [broker], quietPct: 15, maxMs: 20_000 });
+    const cpuBefore = broker === undefined ? undefined : cpuMillis(broker);
+    const t0 = Date.now();
     proxy.setRefusing(false);
     await until('every binding live again', () => bus.ready, 120_000);
+    const wall = Date.now() - t0;
     if (bus.boundCount !== bindings) throw new Error(`bench: ${bus.boundCount} of ${bindings} bindings live`);
-    return bus.lastRestoreMs;
+    const brokerCpuPct = broker === undefined || cpuBefore === undefined ? undefined : Math.round(((cpuMillis(broker) - cpuBefore) / Math.max(1, wall)) * 100);
+    return { ms: bus.lastRestoreMs, brokerCpuPct };
   } finally {
     await bus.close();
     await proxy.close();
@@ -85,9 +92,9 @@ async function restoreAfterCut(bindings: number, bindChannels: number, loseQueue
 export async function rebindRows(bindings: number, log: (line: string) => void): Promise<BusRow[]> {
   const label = `${bindings.toLocaleString('en-US')} bindings live again`;
   const rows: BusRow[] = [];
-  const row = (variant: string, ms: number) => {
-    rows.push({ scenario: 'rebind', variant, measure: label, ms, perSecond: Math.round((bindings / ms) * 1000) });
-    log(`  rebind ${variant}: ${ms} ms`);
+  const row = (variant: string, { ms, brokerCpuPct }: { ms: number; brokerCpuPct?: number }) => {
+    rows.push({ scenario: 'rebind', variant, measure: label, ms, perSecond: Math.round((bindings / Math.max(1, ms)) * 1000), brokerCpuPct });
+    log(`  rebind ${variant}: ${ms} ms, broker CPU ${brokerCpuPct ?? '?'}%`);
   };
   row('queue lost, bind one by one on 1 channel (baseline)', await restoreAfterCut(bindings, 1, true));
   row('queue lost, 16 channels in parallel (default)', await restoreAfterCut(bindings, 16, true));

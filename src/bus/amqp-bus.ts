@@ -2,7 +2,6 @@
 // refcounted bindings applied on the broker over parallel channels, reconnection with backoff and
 // re-attaching (re-binding only what the broker lost), consuming and publishing.
 import * as amqp from 'amqplib';
-import type { Logger } from 'pino';
 import type { AmqpBinding } from '../bindings/family';
 import type { EventBus } from '../hub/event-bus';
 import { BindingRefcounts, BindingState } from './binding-refcounts';
@@ -10,38 +9,10 @@ import { declareExchanges } from './exchanges';
 import { RedeliveryFilter } from './redelivery-filter';
 import { QueueConsumer, startConsumer } from './queue-consumer';
 import { bindingsSurvived, declareNodeQueue, newQueueToken, nodeQueueName } from './queue-topology';
+import { type AmqpBusOptions, redactUrl } from './bus-options';
 
-export interface AmqpBusOptions {
-  url: string;
-  /** Exchanges to make sure exist before binding (the catalogue's). */
-  exchanges: string[];
-  logger: Logger;
-  onMessage: (exchange: string, routingKey: string, content: Buffer) => void;
-  reconnectInitialDelayMs?: number;
-  reconnectMaxDelayMs?: number;
-  /** `EH_AMQP_QUEUE_TTL_MS`: how long the queue outlives a lost connection; 0: exclusive queue, noAck. Default 60000. */
-  queueTtlMs?: number;
-  /** `EH_AMQP_PREFETCH`, default 500. */
-  prefetch?: number;
-  /** `EH_AMQP_BIND_CHANNELS`: channels changing bindings in parallel, default 16. */
-  bindChannels?: number;
-}
-
-/** The bus options that come from the configuration. */
-export function busSettings(config: { amqpQueueTtlMs: number; amqpPrefetch: number; amqpBindChannels: number }): Pick<AmqpBusOptions, 'queueTtlMs' | 'prefetch' | 'bindChannels'> {
-  return { queueTtlMs: config.amqpQueueTtlMs, prefetch: config.amqpPrefetch, bindChannels: config.amqpBindChannels };
-}
-
-/** The broker URL with its password hidden, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable AMQP URL)';
-  }
-}
+export type { AmqpBusOptions } from './bus-options';
+export { busSettings, redactUrl } from './bus-options';
 
 /**
  * The RabbitMQ event bus.

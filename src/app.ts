@@ -8,7 +8,7 @@ import { createSecurity, Security } from './auth/security';
 import { frameCapBytes } from './auth/inbound-guard';
 import type { Authenticator } from './auth/authenticator';
 import { BindingCatalogue } from './bindings/catalogue';
-import { AmqpBus } from './bus/amqp-bus';
+import { AmqpBus, busSettings } from './bus/amqp-bus';
 import { Hub } from './hub/hub';
 import { CommandHandler } from './hub/command-handler';
 import { httpRoutes } from './http/http-routes';
@@ -73,6 +73,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     url: config.amqpUrl,
     exchanges: catalogue.exchanges,
     logger,
+    ...busSettings(config),
     // Deliveries start only after bus.start(), below, when `hub` exists.
     onMessage: (exchange, routingKey, content) => hub.deliver(exchange, routingKey, content),
   });

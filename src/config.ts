@@ -26,6 +26,9 @@ export interface Config {
   maxMessageBytes: number;
   wsPingIntervalMs: number;
   amqpBindTimeoutMs: number;
+  amqpQueueTtlMs: number;
+  amqpPrefetch: number;
+  amqpBindChannels: number;
   realmsFile: string;
   legacyHeartbeatIntervalMs: number;
   legacyHeartbeatTimeoutMs: number;
@@ -71,6 +74,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxMessageBytes', env: 'EH_MAX_MESSAGE_BYTES', schema: Joi.number().integer().min(256).default(65536), description: 'Largest inbound message; larger ones get an error reply' },
   { key: 'wsPingIntervalMs', env: 'EH_WS_PING_INTERVAL_MS', schema: Joi.number().integer().min(100).default(25000), description: 'WebSocket ping interval; a peer that misses one ping is disconnected' },
   { key: 'amqpBindTimeoutMs', env: 'EH_AMQP_BIND_TIMEOUT_MS', schema: Joi.number().integer().min(50).default(5000), description: 'How long a subscribe waits for its RabbitMQ bindings before replying with an error' },
+  { key: 'amqpQueueTtlMs', env: 'EH_AMQP_QUEUE_TTL_MS', schema: Joi.number().integer().min(0).default(60000), description: "How long this node's RabbitMQ queue outlives a lost broker connection (queue TTL, `x-expires`): events published during a cut shorter than this are delivered after the reconnection, in order, once. 0: an exclusive queue that goes with the connection and unacknowledged delivery (events during a cut are lost). See docs/OPERATIONS.md#delivery-guarantees" },
+  { key: 'amqpPrefetch', env: 'EH_AMQP_PREFETCH', schema: Joi.number().integer().min(1).max(65535).default(500), description: 'Deliveries RabbitMQ may have on their way to this node before it acknowledges them (acknowledged in batches); with `EH_AMQP_QUEUE_TTL_MS` 0 there are no acknowledgements' },
+  { key: 'amqpBindChannels', env: 'EH_AMQP_BIND_CHANNELS', schema: Joi.number().integer().min(1).max(256).default(16), description: 'AMQP channels binding and unbinding in parallel (RabbitMQ answers one binding change at a time per channel); re-binding after a queue loss uses all of them' },
   { key: 'realmsFile', env: 'EH_REALMS_FILE', schema: Joi.string().allow('').default(''), description: 'Account SIP realms for the presence and registration bindings, which KAZOO keys by realm: `{"realms": {"<account_id>": "<realm>"}}`; without it those bindings are refused' },
   { key: 'legacyHeartbeatIntervalMs', env: 'EH_LEGACY_HEARTBEAT_INTERVAL_MS', schema: Joi.number().integer().min(10).default(25000), description: 'Socket.IO 0.9 clients: how often a websocket client is sent a heartbeat (`2::`); keep it below both timeouts' },
   { key: 'legacyHeartbeatTimeoutMs', env: 'EH_LEGACY_HEARTBEAT_TIMEOUT_MS', schema: Joi.number().integer().min(10).default(60000), description: 'Socket.IO 0.9 clients: how long a heartbeat may go unanswered before the session ends (advertised in the handshake; keep it above the poll timeout)' },

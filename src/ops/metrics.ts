@@ -13,7 +13,7 @@ import { counterFrom } from './counter-metrics';
 /** What the metrics read at scrape time. */
 export interface MetricsSources {
   hub: Hub;
-  bus: { readonly boundCount: number; readonly reconnects: number; readonly ready: boolean };
+  bus: { readonly boundCount: number; readonly reconnects: number; readonly queueLosses: number; readonly ready: boolean };
 }
 
 /** Error kinds counted by `eh_errors_total{kind}`; a closed set, so the label stays low-cardinality. */
@@ -80,6 +80,7 @@ export class OpsMetrics {
     new Gauge({ name: 'eh_amqp_bindings', help: 'AMQP bindings in place on the broker for this node', registers: [registry], collect() { this.set(bus.boundCount); } });
     new Gauge({ name: 'eh_amqp_connected', help: '1 when RabbitMQ is connected and every wanted binding is live', registers: [registry], collect() { this.set(bus.ready ? 1 : 0); } });
     counterFrom(registry, 'eh_amqp_reconnects_total', 'Times the RabbitMQ connection was lost (each followed by reconnection attempts)', () => bus.reconnects);
+    counterFrom(registry, 'eh_amqp_queue_losses_total', "Reconnections that found this node's queue or its bindings gone (broker restart, queue expiry or deletion): events published meanwhile were lost", () => bus.queueLosses);
     counterFrom(registry, 'eh_events_received_total', 'AMQP deliveries received from RabbitMQ', () => hub.counters.deliveries);
     counterFrom(registry, 'eh_events_matched_total', 'Routed events that reached at least one room on this node', () => hub.counters.matched);
     this.dropped = new Counter({ name: 'eh_events_dropped_total', help: 'Events not delivered, by reason', labelNames: ['reason'], registers: [registry] });

@@ -22,7 +22,7 @@ export interface OperationsParts {
   config: Config;
   logger: Logger;
   hub: Hub;
-  bus: { readonly ready: boolean; readonly boundCount: number; readonly reconnects: number; pause(): Promise<void> };
+  bus: { readonly ready: boolean; readonly boundCount: number; readonly reconnects: number; readonly queueLosses: number; pause(): Promise<void> };
   handler: CommandHandler;
   catalogue: BindingCatalogue;
   io: SocketIoServer;

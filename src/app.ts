@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Config, PROJECT_ROOT } from './config';
-import { createSecurity, Security } from './auth/security';
+import { createSecurity, Security } from './security';
 import type { Authenticator } from './auth/authenticator';
 import { BindingCatalogue } from './bindings/catalogue';
 import { realmDirectory } from './bindings/realm-directory';
@@ -29,7 +29,7 @@ import { OpsMetrics } from './ops/metrics';
 import { Operations } from './ops/operations';
 import { createListener } from './ops/tls';
 import { Cluster } from './cluster/cluster';
-import { OperatorConsole } from './ops/operator-console';
+import { OperatorConsole } from './console/operator-console';
 
 export interface App {
   readonly config: Config;

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Config } from '../config';
-import type { SecurityOptions } from '../auth/security';
+import type { SecurityOptions } from '../security';
 import type { Hub } from '../hub/hub';
 import type { Transport } from '../hub/transport';
 import type { RequestHandler } from '../http/json-io';

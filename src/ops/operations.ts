@@ -3,7 +3,8 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
-import { LimitsCounters, registerLimitsMetrics } from '../auth/limits-counters';
+import type { LimitsCounters } from '../guard/limits-counters';
+import { registerLimitsMetrics } from './limits-metrics';
 import type { Config } from '../config';
 import type { Hub } from '../hub/hub';
 import type { RequestHandler } from '../http/json-io';

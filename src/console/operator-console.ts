@@ -4,17 +4,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
-import type { LimitsCounters } from '../auth/limits-counters';
+import type { LimitsCounters } from '../guard/limits-counters';
 import type { Cluster } from '../cluster/cluster';
 import { ConnectionDirectory, parseConnectionQuery } from '../cluster/connection-directory';
 import type { Hub } from '../hub/hub';
 import type { FanoutObserver } from '../hub/fanout';
 import type { Session } from '../hub/session';
-import { adminConsole } from '../http/admin-console';
-import { ConsoleStreams } from '../http/admin-console-stream';
+import { adminConsole } from './admin-console';
+import { ConsoleStreams } from './admin-console-stream';
 import type { RequestHandler } from '../http/json-io';
 import { ConsoleSeries } from './console-series';
-import type { Operations } from './operations';
+import type { Operations } from '../ops/operations';
 
 export interface OperatorConsoleParts {
   adminToken: string | undefined;

@@ -100,14 +100,15 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const transports: Transport[] = [legacy, socketio, new WebSocketTransport(parts)];
   const fanout = new EventFanout({ hub, logger, transports, recorder: store.recorder, observers: [metrics.fanoutObserver] });
   const httpServer = createListener(config);
-  const ops = new Operations({ config, logger, hub, bus, metrics, httpServer, recovery: store, limits: security.counters });
-  cluster.attach(socketio.server, hub, fanout, socketio);
+  const ops = new Operations({ config, logger, hub, bus, metrics, httpServer, recovery: store, limits: security.counters, readinessChecks: [cluster.readinessCheck] });
+  cluster.attach({
+    io: socketio.server, hub, fanout, listed: socketio, expiresAt: (session) => tokenLifetime.expiresAt(session),
+    vitals: () => ({ broker: { ready: bus.ready, bindings: bus.boundCount, reconnects: bus.reconnects }, draining: ops.draining }),
+  });
   const operatorConsole = new OperatorConsole({
     adminToken: config.adminToken, publicDir: path.join(PROJECT_ROOT, 'public'), hub, fanout, bus, cluster, ops, limits: security.counters,
-    expiresAt: (session) => tokenLifetime.expiresAt(session), addressOf: (req) => security.addresses.of(req), version: VERSION, logger,
+    addressOf: (req) => security.addresses.of(req), version: VERSION, logger,
   });
-  operatorConsole.attach(socketio.server);
-  ops.readiness.add(cluster.readinessCheck);
   installDispatcher(httpServer, transports, security.admission, httpRoutes({
     publicDir: path.join(PROJECT_ROOT, 'public'),
     extraFiles: clientLibraries(),

@@ -9,6 +9,8 @@ import type { Config } from '../config';
 import type { SecurityOptions } from '../security';
 import type { Hub } from '../hub/hub';
 import type { Transport } from '../hub/transport';
+import type { Session } from '../hub/session';
+import { ConnectionDirectory, parseConnectionQuery } from './connection-directory';
 import type { RequestHandler } from '../http/json-io';
 import { localViews } from '../http/websockets-api';
 import { adminApi, SocketView } from './admin-api';
@@ -34,6 +36,20 @@ const SOCKETS_QUERY = 'eh:sockets';
 /** How long other nodes have to answer a question (the Redis adapter's request timeout). */
 const NODE_ANSWER_MS = 2000;
 
+/** What the cluster serves once the node's parts exist. */
+export interface ClusterParts {
+  /** The Socket.IO server whose adapter reaches the other nodes. */
+  io: Server;
+  hub: Hub;
+  fanout: BroadcasterOptions['fanout'];
+  /** The transport whose connections `GET /api/sockets` lists (Socket.IO). */
+  listed: Transport;
+  /** This node's broker and drain state, shown with its snapshot. */
+  vitals: () => Omit<NodeVitals, 'redis'>;
+  /** When the first token of a session expires (token lifetime), if known. */
+  expiresAt?: (session: Session) => number | undefined;
+}
+
 /** Where this node's Redis stands: not configured, connected, or away (serving locally). */
 export type RedisStatus = 'off' | 'up' | 'down';
 
@@ -41,7 +57,7 @@ export type RedisStatus = 'off' | 'up' | 'down';
  * One node's cluster membership.
  * @example
  * const cluster = new Cluster(config, logger); const security = createSecurity(config, logger, cluster.securityOptions);
- * httpRoutes({ …, handlers: [cluster.api] }); cluster.attach(socketio.server, hub, fanout);
+ * cluster.attach({ io, hub, fanout, listed, vitals }); httpRoutes({ …, handlers: [cluster.api] });
  * await cluster.start(url); … await cluster.close();
  */
 export class Cluster {
@@ -65,10 +81,8 @@ export class Cluster {
   private readonly heartbeatListeners: Array<() => void> = [];
   /** Times Redis became unreachable since start. */
   private redisLosses = 0;
-  /** This node's broker and drain state, shown with its snapshot (set by the composition root). */
-  vitals?: () => Omit<NodeVitals, 'redis'>;
-  /** Every connection matching an operator's query, for `GET /api/sockets` (set when the console is wired). */
-  connections?: (query: URLSearchParams) => Promise<Record<string, unknown>>;
+  private vitals?: () => Omit<NodeVitals, 'redis'>;
+  private connectionDirectory?: ConnectionDirectory;
 
   constructor(config: ClusterConfig, private readonly logger: Logger) {
     this.prefix = config.redisPrefix;
@@ -95,7 +109,7 @@ export class Cluster {
       stats: (account) => this.stats(account),
       broadcast: (msg) => this.broadcast(msg),
       sockets: (room) => this.sockets(room),
-      connections: (query) => this.connections?.(query) ?? Promise.resolve(undefined),
+      connections: (query) => this.connections(query),
       logger,
     });
   }
@@ -134,10 +148,14 @@ export class Cluster {
    * Attaches the Redis adapter (cluster mode) and the broadcaster. Call before the server listens.
    * Events and broadcasts are written by each node's own fan-out, so the adapter never carries them: no duplicates.
    */
-  attach(io: Server, hub: Hub, fanout: BroadcasterOptions['fanout'], listed: Transport): void {
+  attach(parts: ClusterParts): void {
+    const { io, hub, fanout, listed } = parts;
     this.io = io;
     this.hub = hub;
     this.listed = listed;
+    this.vitals = parts.vitals;
+    this.connectionDirectory = new ConnectionDirectory({ hub, node: this.node, expiresAt: parts.expiresAt, clusterUp: () => this.redisStatus === 'up' });
+    this.connectionDirectory.attach(io);
     this.broadcaster = new Broadcaster({ io, node: this.node, fanout, ackTimeoutMs: NODE_ANSWER_MS });
     if (!this.link) return;
     // Another node's websockets API asks for this node's connections of an account.
@@ -202,6 +220,21 @@ export class Cluster {
   broadcast(msg: BroadcastMessage): Promise<BroadcastResult> {
     if (!this.broadcaster) throw new Error('the cluster is not attached to a Socket.IO server');
     return this.broadcaster.send(msg);
+  }
+
+  /** Every connection on every node (the console lists, shows and disconnects them); throws before attach. */
+  get directory(): ConnectionDirectory {
+    if (!this.connectionDirectory) throw new Error('the cluster is not attached to a hub');
+    return this.connectionDirectory;
+  }
+
+  /** Fields for `GET /api/sockets`: every connection matching an operator's query. */
+  private async connections(params: URLSearchParams): Promise<Record<string, unknown> | undefined> {
+    if (!this.connectionDirectory) return undefined;
+    const parsed = parseConnectionQuery(params);
+    if (!parsed.ok) return { connections: [], connections_total: 0, connections_error: parsed.error };
+    const list = await this.connectionDirectory.list(parsed.query, params);
+    return { connections: list.connections, connections_total: list.total, connections_scope: list.scope };
   }
 
   /** This node's connections of the listed transport (in `room`, or all), from the hub's rooms. */

@@ -11,7 +11,7 @@ import type { RequestHandler } from '../http/json-io';
 import type { History } from '../recovery/history';
 import type { ParkingLot } from '../recovery/parking';
 import { drain, DrainStep, flushClientBuffers, trackSockets } from './drain';
-import { metricsRoute, ReadinessChecks } from './health';
+import { metricsRoute, ReadinessCheck, ReadinessChecks } from './health';
 import type { OpsMetrics } from './metrics';
 import { SlowClientGuard } from './slow-clients';
 
@@ -24,7 +24,9 @@ export interface OperationsParts {
   httpServer: HttpServer;
   /** Recovery's history and parked connections, shown as gauges; parking stops at shutdown. */
   recovery: { history: History; parking: ParkingLot };
-  /** Abuse-limit counters (auth/limits-counters), exposed as `eh_limits_*_total`. */
+  /** Readiness checks besides RabbitMQ and the drain (Redis's, which never fails it). */
+  readinessChecks?: readonly ReadinessCheck[];
+  /** Abuse-limit counters (guard/limits-counters), exposed as `eh_limits_*_total`. */
   limits?: LimitsCounters;
 }
 
@@ -52,7 +54,7 @@ export class Operations {
     const { config, logger, hub, bus, metrics, httpServer } = parts;
     this.metrics = metrics;
     if (parts.limits) registerLimitsMetrics(parts.limits, metrics.registry);
-    this.readiness = new ReadinessChecks(bus, () => this.draining);
+    this.readiness = new ReadinessChecks(bus, () => this.draining, parts.readinessChecks ?? []);
     this.metricsRoute = metricsRoute(metrics);
     const { history, parking } = parts.recovery;
     const registers = [metrics.registry];

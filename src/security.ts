@@ -1,21 +1,21 @@
 // Owns building the security parts from the configuration: the auth driver, limits, admission gate,
 // inbound guard, access control and token lifetime, wired together. The composition root calls it once.
 import type { Logger } from 'pino';
-import type { Config } from '../config';
-import type { Hub } from '../hub/hub';
-import { ClientAddressResolver } from '../http/client-address';
-import { AccessControl } from './access-control';
-import { Admission } from './admission';
-import { AuthFailureTracker } from './auth-failures';
-import type { Authenticator } from './authenticator';
-import { ConnectionLimiter } from './connection-limiter';
-import { CrossbarAuthenticator } from './crossbar';
-import { InboundGuard } from './inbound-guard';
-import { JwtAuthenticator } from './jwt';
-import { createLimitsCounters, LimitsCounters } from './limits-counters';
-import { originPolicy } from './origin-policy';
-import { StaticTokenAuthenticator } from './static-tokens';
-import { TokenLifetime } from './token-lifetime';
+import type { Config } from './config';
+import type { Hub } from './hub/hub';
+import { ClientAddressResolver } from './guard/client-address';
+import { AccessControl } from './auth/access-control';
+import { Admission } from './guard/admission';
+import { AuthFailureTracker } from './guard/auth-failures';
+import type { Authenticator } from './auth/authenticator';
+import { ConnectionLimiter } from './guard/connection-limiter';
+import { CrossbarAuthenticator } from './auth/crossbar';
+import { InboundGuard } from './guard/inbound-guard';
+import { JwtAuthenticator } from './auth/jwt';
+import { createLimitsCounters, LimitsCounters } from './guard/limits-counters';
+import { originPolicy } from './guard/origin-policy';
+import { StaticTokenAuthenticator } from './auth/static-tokens';
+import { TokenLifetime } from './lifetime/token-lifetime';
 
 /**
  * The driver `EH_AUTH` names. `onReload` runs after credentials change on disk (tokens file or JWT key).
@@ -58,8 +58,8 @@ export interface Security {
   admission: Admission;
   guard: InboundGuard;
   access: AccessControl;
-  /** Starts token lifetime tracking once the hub exists. */
-  attachHub(hub: Hub): TokenLifetime;
+  /** Token lifetime over the hub's sessions: re-validation, expiry, ending what lost its token. */
+  lifetime: TokenLifetime;
   close(): void;
 }
 
@@ -77,19 +77,19 @@ export interface SecurityOptions {
 
 /**
  * Builds the security parts.
- * @example const security = createSecurity(config, logger); … security.admission.install(httpServer, io.engine);
+ * @example const security = createSecurity(config, logger, hub, counters, cluster.securityOptions); installDispatcher(server, transports, security.admission, routes);
  */
-export function createSecurity(config: Config, logger: Logger, options: SecurityOptions = {}): Security {
-  const counters = createLimitsCounters();
-  let lifetime: TokenLifetime | undefined;
-  const driver = createAuthenticator(config, logger, () => void lifetime?.recheckAll());
+export function createSecurity(config: Config, logger: Logger, hub: Hub, counters: LimitsCounters = createLimitsCounters(), options: SecurityOptions = {}): Security {
+  // Reloads re-validate what live subscriptions hold; the lifetime exists before any reload can happen.
+  const late: { lifetime?: TokenLifetime } = {};
+  const driver = createAuthenticator(config, logger, () => void late.lifetime?.recheckAll());
   const authenticator = options.wrapAuthenticator ? options.wrapAuthenticator(driver) : driver;
   const reload = authenticator.reload?.bind(authenticator);
   // A reload on SIGHUP also re-validates what live subscriptions hold.
   if (reload) {
     authenticator.reload = () => {
       reload();
-      void lifetime?.recheckAll();
+      void late.lifetime?.recheckAll();
     };
   }
   const failures = new AuthFailureTracker({ maxFailures: config.maxAuthFailuresPerIp, blockSeconds: config.authBlockSeconds });
@@ -106,6 +106,10 @@ export function createSecurity(config: Config, logger: Logger, options: Security
   });
   const guard = new InboundGuard({ maxMessageBytes: config.maxMessageBytes, perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, counters });
   const access = new AccessControl({ authenticator, failures, counters, logger });
+  const created = new TokenLifetime({ hub, access, counters, logger, recheckMs: config.authRecheckSeconds * 1000, onTokenEnded: options.onTokenEnded });
+  late.lifetime = created;
+  options.onLifetime?.(created);
+  access.onGrant(created.track);
   return {
     authenticator,
     counters,
@@ -113,15 +117,10 @@ export function createSecurity(config: Config, logger: Logger, options: Security
     admission,
     guard,
     access,
-    attachHub(hub) {
-      lifetime = new TokenLifetime({ hub, access, counters, logger, recheckMs: config.authRecheckSeconds * 1000, onTokenEnded: options.onTokenEnded });
-      options.onLifetime?.(lifetime);
-      access.onGrant(lifetime.track);
-      return lifetime;
-    },
+    lifetime: created,
     close() {
       clearInterval(sweeper);
-      lifetime?.close();
+      created.close();
       authenticator.close?.();
     },
   };

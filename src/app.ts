@@ -26,6 +26,7 @@ import { Operations, socketIoRecovery } from './ops/operations';
 import { createListener } from './ops/tls';
 import { Cluster } from './cluster/cluster';
 import { OperatorConsole } from './ops/operator-console';
+import { connectionLog } from './ops/connection-log';
 
 export interface App {
   readonly config: Config;
@@ -77,6 +78,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     onMessage: (exchange, routingKey, content) => hub.deliver(exchange, routingKey, content),
   });
   const hub = new Hub({ catalogue, bus, logger, bindTimeoutMs: config.amqpBindTimeoutMs, maxBindingsPerConnection: config.maxBindingsPerConnection, limits: security.counters });
+  hub.observe(connectionLog(logger, cluster.node));
   const handler = new CommandHandler(hub, authenticator, catalogue, logger);
   handler.access = security.access;
   const tokenLifetime = security.attachHub(hub);

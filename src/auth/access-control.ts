@@ -15,7 +15,7 @@ function failureFields(err: unknown): Record<string, unknown> {
   const e = err as { message?: string; url?: unknown; cause?: unknown };
   const fields: Record<string, unknown> = { err: e.message ?? String(err) };
   if (typeof e.url === 'string') fields['url'] = e.url;
-  if (typeof e.cause === 'string') fields['cause'] = e.cause;
+  if (typeof e.cause === 'string') fields['error_code'] = e.cause;
   return fields;
 }
 

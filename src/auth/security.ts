@@ -104,7 +104,7 @@ export function createSecurity(config: Config, logger: Logger, options: Security
     counters,
     logger,
   });
-  const guard = new InboundGuard({ maxMessageBytes: config.maxMessageBytes, perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, counters });
+  const guard = new InboundGuard({ maxMessageBytes: config.maxMessageBytes, perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, counters, logger });
   const access = new AccessControl({ authenticator, failures, counters, logger });
   return {
     authenticator,

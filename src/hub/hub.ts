@@ -7,7 +7,7 @@ import type { SubscriptionPlan } from '../bindings/family';
 import { ErrorText } from '../protocol/error-texts';
 import { FanoutBatch, FanoutTarget } from './fanout';
 import type { EventBus } from './event-bus';
-import { Session, SessionTransport } from './session';
+import { Session, SessionObserver, SessionTransport } from './session';
 import { SubscriptionIndex } from './subscription-index';
 import { roomName } from './room-name';
 
@@ -50,6 +50,7 @@ export class Hub {
   /** `performance.now()` when the delivery being fanned out arrived (read by metrics, once per event). */
   arrivedAt?: number;
   private readonly targets: FanoutTarget[] = [];
+  private readonly observers: SessionObserver[] = [];
 
   constructor(private readonly opts: HubOptions) {}
 
@@ -64,10 +65,25 @@ export class Hub {
     if (at >= 0) this.targets.splice(at, 1);
   }
 
+  /** Adds an observer of every session's open and close (the connection log, connection counters). */
+  observe(observer: SessionObserver): void {
+    this.observers.push(observer);
+  }
+
   openSession(transport: SessionTransport): Session {
     const session = new Session(transport);
     this.sessions.add(session);
+    for (const o of this.observers) this.notify(() => o.opened(session));
     return session;
+  }
+
+  /** An observer that throws is logged; the connection goes on. */
+  private notify(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.opts.logger.error({ err }, 'session observer failed');
+    }
   }
 
   /**
@@ -76,11 +92,12 @@ export class Hub {
    */
   parking?: { park(session: Session): boolean };
 
-  /** Drops every subscription of a closed connection (unless parked for recovery). */
-  closeSession(session: Session): void {
+  /** Drops every subscription of a closed connection (unless parked for recovery); `reason` is for observers. */
+  closeSession(session: Session, reason = 'closed'): void {
     if (session.closed) return;
     session.closed = true;
     this.sessions.delete(session);
+    for (const o of this.observers) this.notify(() => o.closed(session, reason));
     if (this.parking?.park(session)) return;
     this.unsubscribeAll(session);
   }
@@ -115,10 +132,21 @@ export class Hub {
     });
     const outcome = await Promise.race([ready.then(() => 'ok' as const, () => 'failed' as const), timeout]);
     clearTimeout(timer);
-    if (outcome === 'ok') return undefined;
+    if (outcome === 'ok') {
+      this.subscribed(session, accountId, fresh);
+      return undefined;
+    }
     this.opts.logger.warn({ session: session.id, outcome }, 'subscribe rolled back: AMQP bindings not in place');
     for (const room of joined) this.leave(session, room.name);
     return ErrorText.busUnavailable;
+  }
+
+  /** Logs a successful subscribe: the first one of an account on a connection at info (who is connected), the rest at debug. */
+  private subscribed(session: Session, accountId: string, plans: SubscriptionPlan[]): void {
+    const fields = { session: session.id, generation: session.transport.generation, ip: session.transport.remoteAddress, account: accountId, bindings: plans.map((p) => p.requested) };
+    if (session.accounts.has(accountId)) return this.opts.logger.debug(fields, 'subscribed');
+    session.accounts.add(accountId);
+    this.opts.logger.info(fields, 'connection subscribed to an account');
   }
 
   private join(session: Session, accountId: string, plan: SubscriptionPlan, meta: { name?: string; metadata?: Record<string, unknown> }) {

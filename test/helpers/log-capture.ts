@@ -1,6 +1,9 @@
-// A pino logger whose JSON lines stay in memory, so a test can read what an in-process bridge logged.
+// The product's logger (same redaction) with its JSON lines kept in memory, so a test can read what an
+// in-process bridge logged.
 import { Writable } from 'node:stream';
-import pino, { Logger } from 'pino';
+import type pino from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../../src/ops/logger';
 import { waitUntil } from './wait';
 
 /** One decoded log line (pino's numeric `level`, the message and any fields). */
@@ -31,7 +34,7 @@ export class LogCapture {
         done();
       },
     });
-    this.logger = pino({ level }, sink);
+    this.logger = createLogger(level, false, sink);
   }
 
   /** Lines matching `match`, in order. */

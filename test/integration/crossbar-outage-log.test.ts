@@ -23,7 +23,7 @@ it('logs the URL and the cause (ECONNREFUSED) once for many refused commands', a
     // Five commands well inside one interval: one line.
     expect(UNAVAILABLE_LOG_INTERVAL_MS).toBeGreaterThanOrEqual(10_000);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: Level.warn, url: `${gone.url}/token_auth`, cause: 'ECONNREFUSED' });
+    expect(lines[0]).toMatchObject({ level: Level.warn, url: `${gone.url}/token_auth`, error_code: 'ECONNREFUSED' });
     expect(String(lines[0]!['err'])).toContain(`${gone.url}/token_auth`);
     expect(String(lines[0]!['err'])).toContain('ECONNREFUSED');
     expect(server.app.security.counters.authUnavailable).toBe(5);

@@ -12,8 +12,8 @@ it('logs the first occurrence, holds back repeats within the interval, and count
   now += 5_000;
   expect(throttle.log({}, 'authenticator unavailable')).toBe(false);
   now += 25_000;
-  expect(throttle.log({ cause: 'ECONNREFUSED' }, 'authenticator unavailable')).toBe(true);
-  expect(logs.lines.map((l) => [l.msg, l['suppressed'], l['suppressedForMs'], l['url'] ?? l['cause']])).toEqual([
+  expect(throttle.log({ error_code: 'ECONNREFUSED' }, 'authenticator unavailable')).toBe(true);
+  expect(logs.lines.map((l) => [l.msg, l['suppressed'], l['suppressedForMs'], l['url'] ?? l['error_code']])).toEqual([
     ['authenticator unavailable', undefined, undefined, 'http://kazoo:8000/v2/token_auth'],
     ['authenticator unavailable', 2, 35_000, 'ECONNREFUSED'],
   ]);

@@ -161,7 +161,7 @@ export class SocketIoTransport implements FanoutTarget {
       });
     }
     socket.on('message', (...args: unknown[]) => this.onEnvelope(session, args).catch(fail));
-    socket.on('disconnect', () => this.hub.closeSession(session));
+    socket.on('disconnect', (reason: string) => this.hub.closeSession(session, reason));
   }
 
   private onEnvelope(session: Session, args: unknown[]): Promise<void> {

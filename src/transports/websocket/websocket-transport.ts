@@ -103,9 +103,9 @@ export class WebSocketTransport implements FanoutTarget {
     });
     ws.on('message', (data: RawData) => this.onMessage(session, transport, data));
     ws.on('error', (err) => this.logger.debug({ session: session.id, err: err.message }, 'websocket error'));
-    ws.on('close', () => {
+    ws.on('close', (code: number, reason: Buffer) => {
       this.sessions.delete(ws);
-      this.hub.closeSession(session);
+      this.hub.closeSession(session, `${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`);
       this.logger.debug({ session: session.id }, 'websocket closed');
     });
   }

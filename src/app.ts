@@ -14,7 +14,7 @@ import { CommandHandler } from './hub/command-handler';
 import { httpRoutes } from './http/http-routes';
 import { bindingsApi } from './http/bindings-api';
 import { websocketsApi } from './http/websockets-api';
-import { VERSION } from './ops/version';
+import { COMMIT, VERSION } from './ops/version';
 import { ChannelActions } from './hub/actions/channel-actions';
 import { realmDirectory } from './bindings/realm-directory';
 import { demoApi, demoIdentityOf } from './http/demo-api';
@@ -128,7 +128,11 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     countSession: (req) => security.admission.countSession(req),
   });
   hub.addTarget(legacy.fanout);
-  const ops = new Operations({ config, logger, hub, bus, handler, catalogue, io, httpServer, limits: security.counters, socketIoRecovery: sioRecovery, tokenLifetime });
+  const ops = new Operations({
+    config, logger, hub, bus, handler, catalogue, io, httpServer, limits: security.counters, socketIoRecovery: sioRecovery, tokenLifetime,
+    transports: [websocket.name, socketio.name, legacy.fanout.name],
+    build: { version: VERSION, commit: COMMIT, node: cluster.node },
+  });
   cluster.attach(io, hub, [websocket, legacy.fanout]);
   const operatorConsole = new OperatorConsole({
     adminToken: config.adminToken,

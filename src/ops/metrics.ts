@@ -17,7 +17,11 @@ export interface MetricsSources {
 }
 
 /** Error kinds counted by `eh_errors_total{kind}`; a closed set, so the label stays low-cardinality. */
-type ErrorKind = 'client_input' | 'auth' | 'broker' | 'internal' | 'slow_client' | 'dead_peer';
+const ERROR_KINDS = ['client_input', 'auth', 'broker', 'internal', 'slow_client', 'dead_peer'] as const;
+type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** Every value of the `generation` label. */
+export const GENERATIONS = ['websocket', 'socketio', 'socketio-eio3', 'socketio-legacy'] as const;
 
 /** Connection label: the client generation, with Socket.IO split by Engine.IO revision. */
 export function generationOf(session: Session): string {
@@ -51,7 +55,7 @@ export class OpsMetrics {
   /** A fan-out target added after the transports: counts writes and observes latency once per event. */
   readonly fanoutObserver: FanoutTarget;
 
-  constructor(sources: MetricsSources) {
+  constructor(sources: MetricsSources & { transports?: readonly string[] }) {
     const registry = this.registry;
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
     const { hub, bus } = sources;
@@ -62,7 +66,7 @@ export class OpsMetrics {
       registers: [registry],
       collect() {
         this.reset();
-        for (const g of ['websocket', 'socketio', 'socketio-eio3', 'socketio-legacy']) this.set({ generation: g }, 0);
+        for (const g of GENERATIONS) this.set({ generation: g }, 0);
         for (const session of hub.sessions) if (!session.closed) this.inc({ generation: generationOf(session) });
       },
     });
@@ -113,6 +117,12 @@ export class OpsMetrics {
       registers: [registry],
     });
     counterFrom(registry, 'eh_fanout_errors_total', 'Exceptions thrown by a transport while writing an event', () => hub.counters.fanoutErrors);
+    // Every known label value shows from the first scrape (0), so rate() and absent() work before the first event.
+    for (const reason of ['undecodable', 'unrouted']) this.dropped.inc({ reason }, 0);
+    for (const transport of sources.transports ?? []) this.delivered.inc({ transport }, 0);
+    for (const status of ['success', 'error']) this.replies.inc({ status }, 0);
+    for (const kind of ERROR_KINDS) this.errors.inc({ kind }, 0);
+    for (const reason of ['slow_client', 'shutdown']) for (const generation of GENERATIONS) this.disconnects.inc({ reason, generation }, 0);
     const delivered = this.delivered;
     const latency = this.latency;
     this.fanoutObserver = {

@@ -15,6 +15,7 @@ import { BoundedRecovery, boundedRecoveryAdapter } from './bounded-recovery-adap
 import { drain, DrainStep, flushClientBuffers, trackSockets } from './drain';
 import { metricsRoute, ReadinessChecks } from './health';
 import { generationOf, OpsMetrics } from './metrics';
+import { registerBuildInfo, registerConnectionCounters, registerWireBytes } from './connection-metrics';
 import { SessionRecovery } from './recovery';
 import { SlowClientGuard } from './slow-clients';
 
@@ -31,6 +32,10 @@ export interface OperationsParts {
   limits?: LimitsCounters;
   /** Socket.IO's recovery buffer, exposed as gauges. */
   socketIoRecovery?: SocketIoRecovery;
+  /** Fan-out target names, pre-set as `eh_events_delivered_total{transport}` labels. */
+  transports?: readonly string[];
+  /** Version, commit and node name for `eh_build_info`. */
+  build?: { version: string; commit: string; node: string };
   /** Token lifetime, told when recovered connections take over subscriptions and their tokens. */
   tokenLifetime?: Pick<TokenLifetime, 'recovered'>;
 }
@@ -78,7 +83,10 @@ export class Operations {
 
   constructor(private readonly parts: OperationsParts) {
     const { config, logger, hub, bus, handler, catalogue, io, httpServer } = parts;
-    this.metrics = new OpsMetrics({ hub, bus });
+    this.metrics = new OpsMetrics({ hub, bus, transports: parts.transports ?? [] });
+    registerConnectionCounters(this.metrics.registry, hub);
+    registerWireBytes(this.metrics.registry, httpServer);
+    if (parts.build) registerBuildInfo(this.metrics.registry, parts.build);
     if (parts.limits) registerLimitsMetrics(parts.limits, this.metrics.registry);
     this.readiness = new ReadinessChecks(bus, () => this.draining);
     this.metricsRoute = metricsRoute(this.metrics);

@@ -12,6 +12,7 @@ import { AmqpBus } from './bus/amqp-bus';
 import { Hub } from './hub/hub';
 import { CommandHandler } from './hub/command-handler';
 import { httpRoutes } from './http/http-routes';
+import { clientLibraries } from './http/client-libraries';
 import { bindingsApi } from './http/bindings-api';
 import { websocketsApi } from './http/websockets-api';
 import { COMMIT, VERSION } from './ops/version';
@@ -49,18 +50,6 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** Client libraries the bridge serves itself (no CDN), by URL path. */
-function clientLibraries(): Map<string, string> {
-  const modules = path.join(PROJECT_ROOT, 'node_modules');
-  const clientBundle = path.join(PROJECT_ROOT, 'client', 'dist', 'browser');
-  return new Map([
-    ['/vendor/socket.io-0.9.6.js', path.join(modules, 'socket.io-client-legacy', 'dist', 'socket.io.js')],
-    // This repository's client library (client/), built by `npm run build`.
-    ['/vendor/event-horizon-client.js', path.join(clientBundle, 'event-horizon-client.js')],
-    ['/vendor/event-horizon-client.js.map', path.join(clientBundle, 'event-horizon-client.js.map')],
-  ]);
-}
-
 /**
  * Starts the bridge: HTTP + every transport on one port, RabbitMQ in the background.
  * @example const app = await startApp(loadConfig([], process.env), logger); … await app.stop();
@@ -89,7 +78,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     config,
     httpRoutes({
       publicDir: path.join(PROJECT_ROOT, 'public'),
-      extraFiles: clientLibraries(),
+      extraFiles: clientLibraries(PROJECT_ROOT),
       readiness: () => ops.readiness.evaluate(),
       handlers: [
         (req, res) => ops.metricsRoute(req, res),

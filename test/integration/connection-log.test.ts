@@ -1,6 +1,7 @@
 // The connection log at info level: who was connected when (session, generation, IP, accounts), why a
 // connection ended, refused commands, failed logins and 4029 closes; repeat subscribes at debug.
 import { connectClient, SocketIoV4Client, WsClient } from '../helpers/clients';
+import { Client09 } from '../helpers/legacy-client';
 import { newAccountId } from '../helpers/ids';
 import { Level, LogCapture, LogLine } from '../helpers/log-capture';
 import { startTestServer, TestServer } from '../helpers/server';
@@ -57,4 +58,18 @@ it('logs a 4029 close over the rate limit, and the connection closing with that 
   const port = c.localPort;
   expect(await logs.waitFor('the 4029 line', (l) => l.msg === 'closing a connection over the rate limit' && l.address === `127.0.0.1:${port}`)).toMatchObject({ level: Level.info, code: 4029 });
   expect(await logs.waitFor('the close line', (l) => l.msg === 'connection closed' && l.reason === '4029 rate limit exceeded')).toMatchObject({ generation: 'websocket' });
+});
+
+it('logs a Socket.IO 0.9 session from open to close, with the account it subscribed to', async () => {
+  const id = server.addIdentity();
+  const c = Client09.open(server.url, 'websocket');
+  await c.connected;
+  c.socket.emit('subscribe', { account_id: id.accountId, auth_token: id.token, binding: 'call.CHANNEL_CREATE.*' });
+  const subscribed = await logs.waitFor('the 0.9 subscribe', (l) => l.msg === 'connection subscribed to an account' && l.account === id.accountId);
+  expect(subscribed).toMatchObject({ level: Level.info, generation: 'socketio-legacy', ip: '127.0.0.1' });
+  const session = subscribed['session'];
+  expect(logs.lines.find(of(session, 'connection opened'))).toMatchObject({ generation: 'socketio-legacy' });
+  c.close();
+  const closed = await logs.waitFor('the 0.9 close', of(session, 'connection closed'));
+  expect(closed).toMatchObject({ level: Level.info, generation: 'socketio-legacy', accounts: [id.accountId], reason: 'client disconnected' });
 });

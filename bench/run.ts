@@ -13,8 +13,9 @@ import { BenchContext, FULL, QUICK, Sizes } from './scenarios/context';
 import { fanout, latency, routing } from './scenarios/delivery-scenarios';
 import { churn, memory } from './scenarios/memory-and-churn';
 import { BUS_SIZES, busMarkdown, busScenario } from './scenarios/bus';
+import { consoleCost } from './scenarios/console-cost';
 
-const SCENARIOS = { fanout, routing, latency, churn, memory } as const;
+const SCENARIOS = { fanout, console: consoleCost, routing, latency, churn, memory } as const;
 type ScenarioName = keyof typeof SCENARIOS | 'bus';
 
 /** Tiny sizes for developing the harness on a shared machine (`--tiny`). */
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
     const legacy = await hasLegacySocketIo(servers.get('event-horizon')!.base);
     log(`Socket.IO 0.9 transport ${legacy ? 'found: included' : 'not found at /socket.io/1/: left out'}`);
     ctx.systems = (Object.values(SYSTEMS) as SystemInfo[]).filter((s) => (legacy || s.name !== 'eh-sio09') && (!wanted || wanted.includes(s.name)));
-    for (const name of ['fanout', 'routing', 'latency', 'churn'] as const) {
+    for (const name of ['fanout', 'console', 'routing', 'latency', 'churn'] as const) {
       if (!only || only.includes(name)) await SCENARIOS[name](ctx);
     }
     // Memory starts a fresh server per generation: the shared ones are stopped first to free the machine.

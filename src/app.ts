@@ -15,6 +15,7 @@ import { EventFanout } from './hub/event-fanout';
 import { ChannelActions } from './hub/actions/channel-actions';
 import type { Transport } from './hub/transport';
 import { httpRoutes } from './http/http-routes';
+import { clientLibraries } from './http/client-libraries';
 import { bindingsApi } from './http/bindings-api';
 import { websocketsApi } from './http/websockets-api';
 import { demoApi, demoIdentityOf } from './http/demo-api';
@@ -25,12 +26,14 @@ import type { TransportParts } from './transports/parts';
 import { WebSocketTransport } from './transports/websocket/websocket-transport';
 import { SocketIoTransport } from './transports/socketio/socketio-transport';
 import { LegacySocketIoTransport } from './transports/legacy/legacy-transport';
-import { VERSION } from './ops/version';
+import { COMMIT, VERSION } from './ops/version';
 import { OpsMetrics } from './ops/metrics';
 import { Operations } from './ops/operations';
 import { createListener } from './ops/tls';
 import { Cluster } from './cluster/cluster';
 import { OperatorConsole } from './console/operator-console';
+import { connectionLog } from './ops/connection-log';
+import { ConnectionCounters } from './ops/connection-metrics';
 
 export interface App {
   readonly config: Config;
@@ -57,18 +60,6 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** Client libraries the bridge serves itself (no CDN), by URL path. */
-function clientLibraries(): Map<string, string> {
-  const modules = path.join(PROJECT_ROOT, 'node_modules');
-  const clientBundle = path.join(PROJECT_ROOT, 'client', 'dist', 'browser');
-  return new Map([
-    ['/vendor/socket.io-0.9.6.js', path.join(modules, 'socket.io-client-legacy', 'dist', 'socket.io.js')],
-    // This repository's client library (client/), built by `npm run build`.
-    ['/vendor/event-horizon-client.js', path.join(clientBundle, 'event-horizon-client.js')],
-    ['/vendor/event-horizon-client.js.map', path.join(clientBundle, 'event-horizon-client.js.map')],
-  ]);
-}
-
 /**
  * Starts the bridge: HTTP + every transport on one port, RabbitMQ in the background.
  * @example const app = await startApp(loadConfig([], process.env), logger); … await app.stop();
@@ -81,10 +72,14 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   // Deliveries start only after bus.start(), below, when `fanout` exists.
   const bus = new AmqpBus({ url: config.amqpUrl, exchanges: catalogue.exchanges, logger, ...busSettings(config), onMessage: (exchange, key, body) => fanout.deliver(exchange, key, body) });
   const store = recoveryStore(config, logger);
-  const hub = new Hub({ catalogue, bus, logger, bindTimeoutMs: config.amqpBindTimeoutMs, maxBindingsPerConnection: config.maxBindingsPerConnection, limits: counters, parking: store.parking });
+  const connections = new ConnectionCounters();
+  const hub = new Hub({
+    catalogue, bus, logger, bindTimeoutMs: config.amqpBindTimeoutMs, maxBindingsPerConnection: config.maxBindingsPerConnection, limits: counters, parking: store.parking,
+    observers: [connectionLog(logger, cluster.node), connections],
+  });
   const security = createSecurity(config, logger, hub, counters, cluster.securityOptions);
   const tokenLifetime = security.lifetime;
-  const metrics = new OpsMetrics({ hub, bus, labels: () => transports.flatMap((t) => t.labels) });
+  const metrics = new OpsMetrics({ hub, bus, connections, labels: () => transports.flatMap((t) => t.labels), transports: () => transports.map((t) => t.name) });
   const recovery = new SessionRecovery({
     hub, catalogue, logger, history: store.history, parking: store.parking, access: security.access,
     windowMs: config.recoveryWindowMs, clustered: config.redisUrl !== undefined,
@@ -102,7 +97,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const transports: Transport[] = [legacy, socketio, new WebSocketTransport(parts)];
   const fanout = new EventFanout({ hub, logger, transports, recorder: store.recorder, observers: [metrics.fanoutObserver] });
   const httpServer = createListener(config);
-  const ops = new Operations({ config, logger, hub, bus, metrics, httpServer, recovery: store, limits: security.counters, readinessChecks: [cluster.readinessCheck] });
+  const ops = new Operations({ config, logger, hub, bus, metrics, httpServer, recovery: store, limits: security.counters, readinessChecks: [cluster.readinessCheck],
+    build: { version: VERSION, commit: COMMIT, node: cluster.node },
+  });
   cluster.attach({
     io: socketio.server, hub, fanout, listed: socketio, expiresAt: (session) => tokenLifetime.expiresAt(session),
     vitals: () => ({ broker: { ready: bus.ready, bindings: bus.boundCount, reconnects: bus.reconnects }, draining: ops.draining }),
@@ -113,7 +110,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   });
   installDispatcher(httpServer, transports, security.admission, httpRoutes({
     publicDir: path.join(PROJECT_ROOT, 'public'),
-    extraFiles: clientLibraries(),
+    extraFiles: clientLibraries(PROJECT_ROOT),
     readiness: () => ops.readiness.evaluate(),
     handlers: [
       ops.metricsRoute,

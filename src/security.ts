@@ -104,7 +104,7 @@ export function createSecurity(config: Config, logger: Logger, hub: Hub, counter
     counters,
     logger,
   });
-  const guard = new InboundGuard({ maxMessageBytes: config.maxMessageBytes, perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, counters });
+  const guard = new InboundGuard({ maxMessageBytes: config.maxMessageBytes, perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, counters, logger });
   const access = new AccessControl({ authenticator, failures, counters, logger });
   const created = new TokenLifetime({ hub, access, counters, logger, recheckMs: config.authRecheckSeconds * 1000, onTokenEnded: options.onTokenEnded });
   late.lifetime = created;

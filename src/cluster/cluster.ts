@@ -128,14 +128,16 @@ export class Cluster {
 
   /**
    * For `/readyz`: a Redis outage does not make the node unready (it keeps serving its own clients, and
-   * every node would go out of the load balancer at once); the state shows in `redis_detail`.
+   * every node would go out of the load balancer at once): `redis` says `ok`, `degraded` or `off`, and
+   * `redis_detail` says why.
    */
   readonly readinessCheck = {
     name: 'redis',
-    check: (): { ok: boolean; detail?: unknown } => {
+    check: (): { ok: boolean; state: string; detail: string } => {
       const status = this.redisStatus;
-      if (status === 'off') return { ok: true, detail: 'not configured (single node)' };
-      return { ok: true, detail: status === 'up' ? 'connected' : 'unreachable: serving this node locally' };
+      if (status === 'off') return { ok: true, state: 'off', detail: 'not configured (single node)' };
+      if (status === 'up') return { ok: true, state: 'ok', detail: 'connected' };
+      return { ok: true, state: 'degraded', detail: 'unreachable: serving this node locally' };
     },
   };
 

@@ -4,6 +4,7 @@ import { CloseCodes } from '../protocol/close-codes';
 import { ErrorText } from '../protocol/error-texts';
 import { Reply, errorReply } from '../protocol/replies';
 import { freshRequestId, requestIdFor, scanRequestId } from '../protocol/request-id';
+import type { Logger } from 'pino';
 import type { LimitsCounters } from './limits-counters';
 import { TokenBucket } from './token-bucket';
 
@@ -14,6 +15,8 @@ export interface InboundGuardOptions {
   /** Bucket capacity: messages a connection may send in one burst. */
   burst: number;
   counters: LimitsCounters;
+  /** Where a 4029 close is logged (info, with the peer's address), whatever the transport. */
+  logger?: Logger;
   now?: () => number;
 }
 
@@ -87,10 +90,14 @@ export class InboundGuard {
     if (!s.bucket.take(this.now())) {
       counters.rateLimited++;
       s.refusedInRow++;
-      if (s.refusedInRow === 1) return { ok: false, reply: errorReply(safeId(requestId), ErrorText.rateLimited(address)) };
+      if (s.refusedInRow === 1) {
+        this.opts.logger?.info({ address }, 'command refused: rate limit (told to slow down)');
+        return { ok: false, reply: errorReply(safeId(requestId), ErrorText.rateLimited(address)) };
+      }
       if (s.refusedInRow === this.opts.burst + 1) {
         s.closing = true;
         counters.rateLimitDisconnects++;
+        this.opts.logger?.info({ address, code: RATE_LIMIT_CLOSE.code, refused: s.refusedInRow }, 'closing a connection over the rate limit');
         return { ok: false, close: RATE_LIMIT_CLOSE };
       }
       return { ok: false };
@@ -103,7 +110,9 @@ export class InboundGuard {
   checkSize(bytes: number, requestId: () => string = freshRequestId): Verdict {
     if (bytes <= this.opts.maxMessageBytes) return { ok: true };
     this.opts.counters.messagesTooLarge++;
-    return { ok: false, reply: errorReply(safeId(requestId), ErrorText.messageTooLarge(bytes, this.opts.maxMessageBytes)) };
+    const id = safeId(requestId);
+    this.opts.logger?.info({ bytes, limit: this.opts.maxMessageBytes, request_id: id }, 'command refused: message too large');
+    return { ok: false, reply: errorReply(id, ErrorText.messageTooLarge(bytes, this.opts.maxMessageBytes)) };
   }
 
   /** Counts a size refusal a transport answers in its own shape (0.9's `error` event), as every transport's is counted. */

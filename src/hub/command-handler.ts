@@ -93,9 +93,25 @@ export class CommandHandler {
       reply = errorReply(parsed.ok ? parsed.command.requestId : 'unknown', 'internal error: the command was not completed');
     }
     if (!reply || session.closed) return;
-    if (reply.status === 'error') this.logger.debug({ session: session.id, errors: reply.data['errors'] }, 'command refused');
+    if (reply.status === 'error') this.logRefusal(session, parsed, reply);
     for (const observe of this.replyObservers) observe(session, reply);
     session.transport.reply(reply, origin);
+  }
+
+  /** Every refused command at info: who (session, generation, IP), what (action, account) and why. */
+  private logRefusal(session: Session, parsed: ParseResult, reply: Reply): void {
+    const command = parsed.ok ? parsed.command : undefined;
+    const target = command && 'target' in command && typeof command.target === 'object' ? command.target : undefined;
+    const fields: Record<string, unknown> = {
+      session: session.id,
+      generation: session.transport.generation,
+      ip: session.transport.remoteAddress,
+      action: command?.action ?? 'unparsed',
+      request_id: reply.request_id,
+      errors: reply.data['errors'],
+    };
+    if (target && 'accountId' in target) fields['account'] = target.accountId;
+    this.logger.info(fields, 'command refused');
   }
 
   private async execute(session: Session, command: Command): Promise<Reply | undefined> {

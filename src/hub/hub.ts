@@ -7,7 +7,7 @@ import type { SubscriptionPlan } from '../bindings/family';
 import { ErrorText } from '../protocol/error-texts';
 import { FanoutBatch } from './fanout';
 import type { EventBus } from './event-bus';
-import { Session, SessionTransport } from './session';
+import { Session, SessionObserver, SessionTransport } from './session';
 import { SubscriptionIndex } from './subscription-index';
 import { roomName } from './room-name';
 
@@ -28,6 +28,8 @@ export interface HubOptions {
    * `release` drops them later. Without it they are dropped at once.
    */
   parking?: { park(session: Session, release: () => void): boolean };
+  /** Told of every session's open and close (the connection log, connection counters). */
+  observers?: readonly SessionObserver[];
 }
 
 /** Counters read by stats and metrics. */
@@ -52,20 +54,34 @@ export class Hub {
   readonly index = new SubscriptionIndex();
   readonly sessions = new Set<Session>();
   readonly counters: HubCounters = { deliveries: 0, undecodable: 0, unrouted: 0, matched: 0, fanoutErrors: 0, deadPeers: 0 };
+  private readonly observers: readonly SessionObserver[];
 
-  constructor(private readonly opts: HubOptions) {}
+  constructor(private readonly opts: HubOptions) {
+    this.observers = opts.observers ?? [];
+  }
 
   openSession(transport: SessionTransport): Session {
     const session = new Session(transport);
     this.sessions.add(session);
+    for (const o of this.observers) this.notify(() => o.opened(session));
     return session;
   }
 
-  /** Drops every subscription of a closed connection (unless parked for recovery). */
-  closeSession(session: Session): void {
+  /** An observer that throws is logged; the connection goes on. */
+  private notify(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.opts.logger.error({ err }, 'session observer failed');
+    }
+  }
+
+  /** Drops every subscription of a closed connection (unless parked for recovery); `reason` is for observers. */
+  closeSession(session: Session, reason = 'closed'): void {
     if (session.closed) return;
     session.closed = true;
     this.sessions.delete(session);
+    for (const o of this.observers) this.notify(() => o.closed(session, reason));
     if (this.opts.parking?.park(session, () => this.unsubscribeAll(session))) return;
     this.unsubscribeAll(session);
   }
@@ -95,10 +111,21 @@ export class Hub {
     });
     const outcome = await Promise.race([ready.then(() => 'ok' as const, () => 'failed' as const), timeout]);
     clearTimeout(timer);
-    if (outcome === 'ok') return undefined;
+    if (outcome === 'ok') {
+      this.subscribed(session, accountId, fresh);
+      return undefined;
+    }
     this.opts.logger.warn({ session: session.id, outcome }, 'subscribe rolled back: AMQP bindings not in place');
     for (const room of joined) this.leave(session, room.name);
     return ErrorText.busUnavailable;
+  }
+
+  /** Logs a successful subscribe: the first one of an account on a connection at info (who is connected), the rest at debug. */
+  private subscribed(session: Session, accountId: string, plans: SubscriptionPlan[]): void {
+    const fields = { session: session.id, generation: session.transport.generation, ip: session.transport.remoteAddress, account: accountId, bindings: plans.map((p) => p.requested) };
+    if (session.accounts.has(accountId)) return this.opts.logger.debug(fields, 'subscribed');
+    session.accounts.add(accountId);
+    this.opts.logger.info(fields, 'connection subscribed to an account');
   }
 
   private join(session: Session, accountId: string, plan: SubscriptionPlan, meta: { name?: string; metadata?: Record<string, unknown> }) {

@@ -16,6 +16,16 @@ export interface HeldSubscription {
 }
 
 /**
+ * Told when the hub opens and closes a session, whatever the transport: logs, metrics. `reason` says
+ * why the connection ended as its transport saw it (`1001 server shutting down`, `transport close`…).
+ * @example new Hub({ …, observers: [{ opened: (s) => count(s.transport.label), closed: (s, reason) => log(s.id, reason) }] });
+ */
+export interface SessionObserver {
+  opened(session: Session): void;
+  closed(session: Session, reason: string): void;
+}
+
+/**
  * One client connection as the hub sees it.
  * @example const session = hub.openSession(transport); … hub.closeSession(session);
  */
@@ -24,6 +34,8 @@ export class Session {
   readonly connectedAt = Date.now();
   /** Held subscriptions by room name, in the order they were made. */
   readonly held = new Map<string, HeldSubscription>();
+  /** Every account this connection subscribed to successfully, in order (kept after unsubscribing, for logs). */
+  readonly accounts = new Set<string>();
   closed = false;
 
   constructor(readonly transport: SessionTransport) {}

@@ -4,10 +4,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from '../http/json-io';
 import type { OpsMetrics } from './metrics';
 
-/** One named readiness check: `ok` false makes `/readyz` answer 503. */
+/**
+ * One named readiness check: `ok` false makes `/readyz` answer 503. `state` is what the body shows under
+ * the check's name (`ok`/`down` from `ok` when unset); a dependency the node can run without reports
+ * `ok: true` with a state of its own (`degraded`, `off`), so the body never says `ok` for something away.
+ */
 export interface ReadinessCheck {
   name: string;
-  check(): { ok: boolean; detail?: unknown };
+  check(): { ok: boolean; state?: string; detail?: unknown };
 }
 
 /** What `/readyz` reports. */
@@ -40,7 +44,7 @@ export class ReadinessChecks {
     let ready = rabbit && !draining;
     for (const c of this.extra) {
       const result = c.check();
-      checks[c.name] = result.ok ? 'ok' : 'down';
+      checks[c.name] = result.state ?? (result.ok ? 'ok' : 'down');
       if (result.detail !== undefined) checks[`${c.name}_detail`] = result.detail;
       ready &&= result.ok;
     }

@@ -8,6 +8,7 @@ import type { Reply } from '../protocol/replies';
 import { replyError } from '../protocol/replies';
 import { ErrorText } from '../protocol/error-texts';
 import { counterFrom } from './counter-metrics';
+import { ConnectionCounters, registerConnectionCounters } from './connection-metrics';
 
 /** What the metrics read at scrape time. */
 export interface MetricsSources {
@@ -15,10 +16,15 @@ export interface MetricsSources {
   bus: { readonly boundCount: number; readonly reconnects: number; readonly queueLosses: number; readonly ready: boolean };
   /** Every label the transports' connections report (each is shown, at zero too). */
   labels: () => readonly string[];
+  /** Fan-out writer names, pre-set as `eh_events_delivered_total{transport}` labels (read at scrape time). */
+  transports?: () => readonly string[];
+  /** Connections opened and closed, counted by a hub session observer. */
+  connections?: ConnectionCounters;
 }
 
 /** Error kinds counted by `eh_errors_total{kind}`; a closed set, so the label stays low-cardinality. */
-type ErrorKind = 'client_input' | 'auth' | 'broker' | 'internal' | 'slow_client' | 'dead_peer';
+const ERROR_KINDS = ['client_input', 'auth', 'broker', 'internal', 'slow_client', 'dead_peer'] as const;
+type ErrorKind = (typeof ERROR_KINDS)[number];
 
 function errorKindOf(text: string): ErrorKind {
   if (text.startsWith('internal error')) return 'internal';
@@ -92,7 +98,17 @@ export class OpsMetrics {
       unrouted = hub.counters.unrouted;
     };
     this.readHubDrops = readHubDrops;
-    this.delivered = new Counter({ name: 'eh_events_delivered_total', help: 'Event envelopes written to client connections, by transport', labelNames: ['transport'], registers: [registry] });
+    const transports = sources.transports ?? (() => []);
+    this.delivered = new Counter({
+      name: 'eh_events_delivered_total',
+      help: 'Event envelopes written to client connections, by transport',
+      labelNames: ['transport'],
+      registers: [registry],
+      // Transports are known once they exist (after the metrics): their labels show from the first scrape.
+      collect() {
+        for (const transport of transports()) this.inc({ transport }, 0);
+      },
+    });
     this.latency = new Histogram({
       name: 'eh_delivery_latency_seconds',
       help: 'AMQP arrival to the last socket write of that event on this node',
@@ -106,8 +122,16 @@ export class OpsMetrics {
       help: 'Connections the server closed, by reason (slow_client, shutdown) and generation',
       labelNames: ['reason', 'generation'],
       registers: [registry],
+      collect() {
+        for (const reason of ['slow_client', 'shutdown']) for (const generation of labels()) this.inc({ reason, generation }, 0);
+      },
     });
     counterFrom(registry, 'eh_fanout_errors_total', 'Exceptions thrown by a transport while writing an event', () => hub.counters.fanoutErrors);
+    // Every known label value shows from the first scrape (0), so rate() and absent() work before the first event.
+    for (const reason of ['undecodable', 'unrouted']) this.dropped.inc({ reason }, 0);
+    for (const status of ['success', 'error']) this.replies.inc({ status }, 0);
+    for (const kind of ERROR_KINDS) this.errors.inc({ kind }, 0);
+    if (sources.connections) registerConnectionCounters(registry, sources.connections, labels);
     const delivered = this.delivered;
     const latency = this.latency;
     this.fanoutObserver = {

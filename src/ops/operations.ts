@@ -13,6 +13,7 @@ import type { ParkingLot } from '../recovery/parking';
 import { drain, DrainStep, flushClientBuffers, trackSockets } from './drain';
 import { metricsRoute, ReadinessCheck, ReadinessChecks } from './health';
 import type { OpsMetrics } from './metrics';
+import { registerBuildInfo, registerWireBytes } from './connection-metrics';
 import { SlowClientGuard } from './slow-clients';
 
 export interface OperationsParts {
@@ -28,6 +29,8 @@ export interface OperationsParts {
   readinessChecks?: readonly ReadinessCheck[];
   /** Abuse-limit counters (guard/limits-counters), exposed as `eh_limits_*_total`. */
   limits?: LimitsCounters;
+  /** Version, commit and node name for `eh_build_info`. */
+  build?: { version: string; commit: string; node: string };
 }
 
 /** How the app closes its own parts during a drain. */
@@ -53,6 +56,8 @@ export class Operations {
   constructor(private readonly parts: OperationsParts) {
     const { config, logger, hub, bus, metrics, httpServer } = parts;
     this.metrics = metrics;
+    registerWireBytes(metrics.registry, httpServer);
+    if (parts.build) registerBuildInfo(metrics.registry, parts.build);
     if (parts.limits) registerLimitsMetrics(parts.limits, metrics.registry);
     this.readiness = new ReadinessChecks(bus, () => this.draining, parts.readinessChecks ?? []);
     this.metricsRoute = metricsRoute(metrics);

@@ -180,7 +180,7 @@ export class LegacyConnection implements SessionTransport {
     const sink = this.sink ? this.releaseSink() : undefined;
     sink?.end(cut);
     this.outbox = [];
-    if (this.hubSession) this.deps.hub.closeSession(this.hubSession);
+    if (this.hubSession) this.deps.hub.closeSession(this.hubSession, reason);
     this.deps.logger.debug({ sid: this.sid, reason }, 'socket.io 0.9 session closed');
     this.deps.onClosed(this);
   }

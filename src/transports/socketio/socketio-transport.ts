@@ -169,7 +169,7 @@ export class SocketIoTransport implements Transport {
       // Engine.IO's heartbeat found the peer dead: counted with the WebSocket transport's.
       if (reason === 'ping timeout') hub.counters.deadPeers++;
       transport.disconnected(reason);
-      hub.closeSession(session);
+      hub.closeSession(session, reason);
     });
     if (socket.recovered) this.parts.recovery.reconnected(session);
   }

@@ -74,10 +74,10 @@ export class WebSocketTransport implements Transport {
     });
     ws.on('message', (data: RawData) => this.onMessage(session, transport, data));
     ws.on('error', (err) => this.logger.debug({ session: session.id, err: err.message }, 'websocket error'));
-    ws.on('close', (code: number) => {
+    ws.on('close', (code: number, reason: Buffer) => {
       this.sessions.delete(ws);
       transport.closed(code);
-      this.parts.hub.closeSession(session);
+      this.parts.hub.closeSession(session, `${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`);
       this.logger.debug({ session: session.id }, 'websocket closed');
     });
   }

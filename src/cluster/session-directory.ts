@@ -1,0 +1,125 @@
+// Owns the cluster's directory of resumable sessions in Redis: for every live connection with
+// subscriptions, what it holds and where its history starts, kept all the time (a node killed outright
+// writes nothing at close), marked parked with exact positions when a live node sees the connection
+// drop, and claimed at most once by the node the client resumes on. Knows no sockets or transports.
+import type { RedisClient } from './redis-link';
+
+/** One subscription as a resume needs it to subscribe again. */
+export interface RecordedSubscription {
+  accountId: string;
+  binding: string;
+  name?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** One resumable session, keyed by its resume token (raw WebSocket) or private id (Socket.IO v4). */
+export interface SessionRecord {
+  generation: 'websocket' | 'socketio';
+  /** The tag of the node holding it (whose last positions stand in after a crash). */
+  node: string;
+  /** Socket.IO's socket id, kept across a recovery. */
+  sid?: string;
+  subscriptions: RecordedSubscription[];
+  /** Per account, the history position after which the client has received nothing. */
+  positions: Record<string, string>;
+  /** Set by a live node when the connection dropped: the positions are then exact. */
+  parked: boolean;
+}
+
+/**
+ * KEYS: the record, the node's position hash. ARGV: ttl ms.
+ * Marks a record parked and moves each account's position to the node's last appended one. Runs after
+ * every append the node issued before it (same connection), so nothing the client got is replayed.
+ */
+const PARK = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local rec = cjson.decode(raw)
+rec.parked = true
+if type(rec.positions) ~= 'table' then rec.positions = {} end
+for _, sub in ipairs(rec.subscriptions) do
+  local p = redis.call('HGET', KEYS[2], sub.accountId)
+  if p then rec.positions[sub.accountId] = p end
+end
+redis.call('SET', KEYS[1], cjson.encode(rec), 'PX', ARGV[1])
+return 1
+`;
+
+export interface SessionDirectoryOptions {
+  client: RedisClient;
+  prefix: string;
+  /** The key of a node's last appended positions (see RedisHistory.positionsKey). */
+  positionsKey(nodeTag: string): string;
+}
+
+/**
+ * @example
+ * const directory = new SessionDirectory({ client: link.commands, prefix: 'eh', positionsKey: (t) => history.positionsKey(t) });
+ * await directory.save(token, record, ttl); … const rec = await directory.claim(token);
+ */
+export class SessionDirectory {
+  constructor(private readonly opts: SessionDirectoryOptions) {}
+
+  private key(id: string): string {
+    return `${this.opts.prefix}:rsess:${id}`;
+  }
+
+  /** The channel on which a claim is announced, so the node still parking the session lets it go. */
+  get claimChannel(): string {
+    return `${this.opts.prefix}:rsess-claimed`;
+  }
+
+  /**
+   * Writes a live session's record. Accounts without a position yet start at the node's last appended
+   * one, or at Redis's clock now when the node wrote none for that account.
+   */
+  async save(id: string, record: Omit<SessionRecord, 'parked'>, ttlMs: number): Promise<SessionRecord> {
+    const missing = [...new Set(record.subscriptions.map((s) => s.accountId))].filter((a) => record.positions[a] === undefined);
+    const positions = { ...record.positions };
+    if (missing.length > 0) {
+      const [known, time] = await Promise.all([this.opts.client.hmGet(this.opts.positionsKey(record.node), missing), this.opts.client.time()]);
+      const [seconds, micros] = time as unknown as [string, string];
+      // Just before anything Redis stamps from this millisecond on (reads are exclusive).
+      const now = `${Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - 1}-18446744073709551615`;
+      missing.forEach((a, i) => (positions[a] = known[i] ?? now));
+    }
+    const full: SessionRecord = { ...record, positions, parked: false };
+    await this.opts.client.set(this.key(id), JSON.stringify(full), { PX: ttlMs });
+    return full;
+  }
+
+  /** Keeps live sessions' records from expiring (the node's heartbeat). */
+  async refresh(ids: readonly string[], ttlMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    const multi = this.opts.client.multi();
+    for (const id of ids) multi.pExpire(this.key(id), ttlMs);
+    await multi.exec();
+  }
+
+  /** Marks a dropped connection's record parked, with exact positions; false when there is none. */
+  async park(id: string, ttlMs: number, nodeTag: string): Promise<boolean> {
+    const done = await this.opts.client.eval(PARK, { keys: [this.key(id), this.opts.positionsKey(nodeTag)], arguments: [String(ttlMs)] });
+    return done === 1;
+  }
+
+  /** Takes a record for one resume: the first caller gets it, every later one nothing. */
+  async claim(id: string): Promise<SessionRecord | undefined> {
+    const raw = await this.opts.client.getDel(this.key(id));
+    if (typeof raw !== 'string') return undefined;
+    try {
+      return JSON.parse(raw) as SessionRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Announces a claim (the parking node ends its copy). */
+  async announceClaim(id: string): Promise<void> {
+    await this.opts.client.publish(this.claimChannel, id);
+  }
+
+  /** Forgets a session for good (a deliberate close, an expired window). */
+  async drop(id: string): Promise<void> {
+    await this.opts.client.del(this.key(id));
+  }
+}

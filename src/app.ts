@@ -26,6 +26,7 @@ import { Operations, socketIoRecovery } from './ops/operations';
 import { createListener } from './ops/tls';
 import { Cluster } from './cluster/cluster';
 import { OperatorConsole } from './ops/operator-console';
+import { wireSharedRecovery } from './cluster/recovery-wiring';
 
 export interface App {
   readonly config: Config;
@@ -128,6 +129,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   hub.addTarget(legacy.fanout);
   const ops = new Operations({ config, logger, hub, bus, handler, catalogue, io, httpServer, limits: security.counters, socketIoRecovery: sioRecovery, tokenLifetime });
   cluster.attach(io, hub, [websocket, legacy.fanout]);
+  // Cluster mode: sessions resume on any node from Redis; alone, recovery stays in-process.
+  wireSharedRecovery({ cluster, hub, catalogue, recovery: ops.recovery, access: handler.access, io, logger });
   const operatorConsole = new OperatorConsole({
     adminToken: config.adminToken,
     publicDir: path.join(PROJECT_ROOT, 'public'),

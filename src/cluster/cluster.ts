@@ -20,12 +20,27 @@ import { ClusterStats, clusterStats, forAccount, NodeSnapshot, nodeSnapshot, Nod
 import { RedisLink } from './redis-link';
 import { ClusterConnectionLimiter } from './ip-limit';
 import { RevocationRelay } from './revocations';
+import { RedisHistory } from './redis-history';
+import { HistoryWriter } from './history-writer';
+import { SessionDirectory } from './session-directory';
+import { recoveringRedisAdapter, RestoreSocket } from './recovering-redis-adapter';
 
 /** The settings the cluster reads (see config.ts). */
 export type ClusterConfig = Pick<
   Config,
-  'redisUrl' | 'redisPrefix' | 'clusterHeartbeatMs' | 'adminToken' | 'ipLimitScope' | 'maxConnectionsPerIp' | 'authCacheTtl'
+  'redisUrl' | 'redisPrefix' | 'clusterHeartbeatMs' | 'adminToken' | 'ipLimitScope' | 'maxConnectionsPerIp' | 'authCacheTtl' | 'recoveryWindowMs' | 'recoveryMaxEvents'
 >;
+
+/** The cluster's side of missed-event recovery (cluster mode with recovery on). */
+export interface SharedHistoryParts {
+  nodeTag: string;
+  history: RedisHistory;
+  writer: HistoryWriter;
+  directory: SessionDirectory;
+  windowMs: number;
+  /** How long a live session's record outlives its node's last heartbeat. */
+  liveTtlMs: number;
+}
 
 /** The server-side event through which nodes ask each other for an account's connections. */
 const WEBSOCKETS_QUERY = 'eh:websockets';
@@ -63,6 +78,12 @@ export class Cluster {
   private redisLosses = 0;
   /** This node's broker and drain state, shown with its snapshot (set by the composition root). */
   vitals?: () => Omit<NodeVitals, 'redis'>;
+  /** Shared history and session records, when Redis is configured and recovery is on. */
+  readonly shared?: SharedHistoryParts;
+  /** Socket.IO v4 restores in cluster mode (set when recovery is wired; none restored until then). */
+  restoreSocket: RestoreSocket = () => Promise.resolve(null);
+  /** Makes a Socket.IO socket's coming close unrecoverable (set with restoreSocket). */
+  refuseSocket: (sid: string) => void = () => undefined;
   /** Every connection matching an operator's query, for `GET /api/sockets` (set when the console is wired). */
   connections?: (query: URLSearchParams) => Promise<Record<string, unknown>>;
 
@@ -79,6 +100,19 @@ export class Cluster {
       // A token another node found dead is refused here for as long as a driver may cache it.
       this.relay = new RevocationRelay(config.authCacheTtl * 1000 + 5000, logger);
       this.relay.connect(this.link, `${this.prefix}:cluster:revoked`, this.node);
+      if (config.recoveryWindowMs > 0) {
+        const link = this.link;
+        const nodeTag = randomBytes(6).toString('hex');
+        const history = new RedisHistory({ client: link.commands, prefix: this.prefix, nodeTag, windowMs: config.recoveryWindowMs, maxEvents: config.recoveryMaxEvents });
+        this.shared = {
+          nodeTag,
+          history,
+          writer: new HistoryWriter(history, () => link.up, logger),
+          directory: new SessionDirectory({ client: link.commands, prefix: this.prefix, positionsKey: (tag) => history.positionsKey(tag) }),
+          windowMs: config.recoveryWindowMs,
+          liveTtlMs: config.recoveryWindowMs + this.heartbeatMs * 3,
+        };
+      }
       if (config.ipLimitScope === 'cluster' && config.maxConnectionsPerIp > 0) {
         this.limiter = new ClusterConnectionLimiter(config.maxConnectionsPerIp);
         this.limiter.connect({ link: this.link, channel: `${this.prefix}:cluster:ip`, node: this.node, staleMs: this.heartbeatMs * 3 });
@@ -145,7 +179,14 @@ export class Cluster {
       answerQuery(ack as (answer: unknown) => void, views, { node: this.node, logger: this.logger, query: WEBSOCKETS_QUERY });
     });
     const { pub, sub } = this.link.adapterClients();
-    io.adapter(createAdapter(pub, sub, { key: `${this.prefix}:socket.io`, requestsTimeout: NODE_ANSWER_MS }));
+    const adapterOptions = { key: `${this.prefix}:socket.io`, requestsTimeout: NODE_ANSWER_MS };
+    if (this.shared) {
+      // Every room hit this node routes goes to the shared history; Socket.IO restores from it.
+      hub.addTarget(this.shared.writer);
+      io.adapter(recoveringRedisAdapter(pub, sub, adapterOptions, (pid, offset) => this.restoreSocket(pid, offset), (sid) => this.refuseSocket(sid)) as unknown as Parameters<Server['adapter']>[0]);
+    } else {
+      io.adapter(createAdapter(pub, sub, adapterOptions));
+    }
     this.broadcaster.enableCluster(() => this.link?.up === true);
   }
 

@@ -20,6 +20,8 @@ export interface SessionRecord {
   /** Socket.IO's socket id, kept across a recovery. */
   sid?: string;
   subscriptions: RecordedSubscription[];
+  /** Per account, the token that was granted it (a Socket.IO v4 restore re-validates these). */
+  tokens: Record<string, string>;
   /** Per account, the history position after which the client has received nothing. */
   positions: Record<string, string>;
   /** Set by a live node when the connection dropped: the positions are then exact. */
@@ -44,6 +46,15 @@ end
 redis.call('SET', KEYS[1], cjson.encode(rec), 'PX', ARGV[1])
 return 1
 `;
+
+function parse(raw: unknown): SessionRecord | undefined {
+  if (typeof raw !== 'string') return undefined;
+  try {
+    return JSON.parse(raw) as SessionRecord;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface SessionDirectoryOptions {
   client: RedisClient;
@@ -102,20 +113,19 @@ export class SessionDirectory {
     return done === 1;
   }
 
-  /** Takes a record for one resume: the first caller gets it, every later one nothing. */
-  async claim(id: string): Promise<SessionRecord | undefined> {
-    const raw = await this.opts.client.getDel(this.key(id));
-    if (typeof raw !== 'string') return undefined;
-    try {
-      return JSON.parse(raw) as SessionRecord;
-    } catch {
-      return undefined;
-    }
+  /** Reads a record without taking it (to authorize a resume before anything is given up). */
+  async peek(id: string): Promise<SessionRecord | undefined> {
+    return parse(await this.opts.client.get(this.key(id)));
   }
 
-  /** Announces a claim (the parking node ends its copy). */
-  async announceClaim(id: string): Promise<void> {
-    await this.opts.client.publish(this.claimChannel, id);
+  /** Takes a record for one resume: the first caller gets it, every later one nothing. */
+  async claim(id: string): Promise<SessionRecord | undefined> {
+    return parse(await this.opts.client.getDel(this.key(id)));
+  }
+
+  /** Announces a claim by node `nodeTag` (the node parking the session ends its copy). */
+  async announceClaim(id: string, nodeTag: string): Promise<void> {
+    await this.opts.client.publish(this.claimChannel, `${nodeTag} ${id}`);
   }
 
   /** Forgets a session for good (a deliberate close, an expired window). */

@@ -10,9 +10,10 @@ import type { Namespace } from 'socket.io';
 
 /**
  * Keeps one event packet for recovery. `encode(offset)` gives the packet's data array as JSON with the
- * offset as its last element, as Socket.IO appends it; the same text is returned to be sent.
+ * offset as its last element, as Socket.IO appends it; the same text is returned to be sent. `id`, when
+ * given, names the packet cluster-wide (an adapter whose offsets must mean something on other nodes uses it).
  */
-export type KeepPacket = (rooms: ReadonlySet<string>, encode: (offset: string) => string) => string;
+export type KeepPacket = (rooms: ReadonlySet<string>, encode: (offset: string) => string, id?: () => string) => string;
 
 /** The adapter class to hand socket.io, and what it keeps. */
 export interface BoundedRecovery {

@@ -112,7 +112,7 @@ describe('session directory', () => {
     const other = new SessionDirectory({ client: b, prefix, positionsKey: (t) => node.positionsKey(t) });
     const before = await node.append(hit(account, 'call.*.*', 1));
     const id = randomBytes(8).toString('hex');
-    const saved = await directory.save(id, { generation: 'websocket', node: 'node-dir', subscriptions: [{ accountId: account, binding: 'call.*.*' }], positions: {} }, 10_000);
+    const saved = await directory.save(id, { generation: 'websocket', node: 'node-dir', subscriptions: [{ accountId: account, binding: 'call.*.*' }], tokens: { [account]: 'tok' }, positions: {} }, 10_000);
     expect(saved.positions[account]).toBe(before);
     // Two more events reach the connection, then it drops: the record parks after them.
     void node.append(hit(account, 'call.*.*', 2));
@@ -129,7 +129,7 @@ describe('session directory', () => {
     const account = newAccountId();
     const node = history(a, 'node-fresh');
     const directory = new SessionDirectory({ client: a, prefix, positionsKey: (t) => node.positionsKey(t) });
-    const saved = await directory.save('fresh-1', { generation: 'socketio', node: 'node-fresh', sid: 's1', subscriptions: [{ accountId: account, binding: 'call.*.*' }], positions: {} }, 10_000);
+    const saved = await directory.save('fresh-1', { generation: 'socketio', node: 'node-fresh', sid: 's1', subscriptions: [{ accountId: account, binding: 'call.*.*' }], tokens: { [account]: 'tok' }, positions: {} }, 10_000);
     await node.append(hit(account, 'call.*.*', 7));
     const { entries } = await node.readAfter(account, saved.positions[account]!, new Set([`${account}/call.*.*`]));
     expect(entries.map((e) => seqOf(e.envelope))).toEqual([7]);

@@ -15,6 +15,7 @@ import type { ClientAddress } from '../../http/client-address';
 import type { IncomingMessage } from 'node:http';
 import { mayEmitAsNamedEvent } from '../../protocol/socket-event-names';
 import { packetKeeper, refuseRecovery } from '../../ops/bounded-recovery-adapter';
+import { hitOffset } from '../../cluster/history-writer';
 import { SocketIoPacket, writePackets } from './socketio-wire';
 import { CorkedWrites } from '../corked-writes';
 import { EngineConnection, PacketMeter } from './packet-meter';
@@ -186,12 +187,12 @@ export class SocketIoTransport implements FanoutTarget {
     let named: SocketIoPacket | undefined;
     if (mayEmitAsNamedEvent(name)) {
       const encode = (offset?: string) => `[${JSON.stringify(name)},${batch.socketPayloadJson}${offsetJson(offset)}]`;
-      named = new SocketIoPacket(keep ? keep(new Set(hits.map((hit) => hit.room.name)), encode) : encode());
+      named = new SocketIoPacket(keep ? keep(new Set(hits.map((hit) => hit.room.name)), encode, () => hitOffset(batch, hits[0]!.room.name)) : encode());
     }
     const greeted = hits.length > 1 ? new Set<string>() : undefined;
     for (const hit of hits) {
       const encode = (offset?: string) => `["message",${hit.envelopeJson}${offsetJson(offset)}]`;
-      const messageJson = keep ? keep(new Set([hit.room.name]), encode) : undefined;
+      const messageJson = keep ? keep(new Set([hit.room.name]), encode, () => hitOffset(batch, hit.room.name)) : undefined;
       const members = nsp.adapter.rooms.get(hit.room.name);
       if (!members || members.size === 0) continue;
       const message = new SocketIoPacket(messageJson ?? encode());

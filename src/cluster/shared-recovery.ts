@@ -1,0 +1,242 @@
+// Owns missed-event recovery across nodes: keeps each resumable session's record in Redis while it lives
+// (so a crash leaves it behind), parks it with exact positions when the connection drops, and on a resume
+// anywhere takes the record once, subscribes a stand-in to its rooms here, then reads what the client
+// missed from the shared history. Knows sessions and the hub, not the wire of any transport.
+import type { Logger } from 'pino';
+import type { BindingCatalogue } from '../bindings/catalogue';
+import type { FanoutBatch, FanoutTarget } from '../hub/fanout';
+import type { Hub } from '../hub/hub';
+import { ClientGeneration, Session, SessionTransport } from '../hub/session';
+import type { HistoryWriter } from './history-writer';
+import { comparePositions, HistoryEntry, RedisHistory } from './redis-history';
+import type { RedisLink } from './redis-link';
+import { RecordedSubscription, SessionDirectory, SessionRecord } from './session-directory';
+
+/** Writes nothing: the stand-in holding a resumed session's rooms until its connection takes them. */
+const HOLD_TARGET: FanoutTarget = { name: 'resume-holder', deliver: (_batch: FanoutBatch) => undefined };
+
+class HolderTransport implements SessionTransport {
+  readonly target = HOLD_TARGET;
+  readonly remoteAddress = 'resume';
+  constructor(readonly generation: ClientGeneration) {}
+  reply(): void {}
+  closeForCredentials(): void {}
+  joinRoom(): void {}
+  leaveRoom(): void {}
+}
+
+/** A session taken over on this node: its stand-in (subscribed here) and what its client missed. */
+export interface Restored {
+  holder: Session;
+  record: SessionRecord;
+  entries: HistoryEntry[];
+  /** False when the cap or the window trimmed some of what the client missed. */
+  complete: boolean;
+}
+
+export interface SharedRecoveryOptions {
+  hub: Hub;
+  catalogue: BindingCatalogue;
+  link: RedisLink;
+  history: RedisHistory;
+  writer: HistoryWriter;
+  directory: SessionDirectory;
+  /** This node's tag in the history (its positions). */
+  nodeTag: string;
+  windowMs: number;
+  /** How long a live session's record outlives its node's last heartbeat (a crash). */
+  liveTtlMs: number;
+  logger: Logger;
+}
+
+/** Reads taken while events for the rooms keep arriving: after this many a resume goes with what it has. */
+const MAX_READS = 20;
+
+/**
+ * @example
+ * const shared = new SharedRecovery(opts); shared.onClaimed((key) => recovery.release(key));
+ * shared.remember(session, token); … const restored = await shared.restore(token, { authorize });
+ */
+export class SharedRecovery {
+  /** Live sessions with a record, and its key. */
+  private readonly live = new Map<Session, string>();
+  /** Parked sessions' keys (their records wait for a resume). */
+  private readonly parkedKeys = new Map<Session, string>();
+  private readonly pending = new Map<Session, string>();
+  private flushTimer?: NodeJS.Immediate;
+  /** The token each account was granted on with, per session (from access control's grants). */
+  private readonly tokens = new WeakMap<Session, Map<string, string>>();
+
+  constructor(private readonly opts: SharedRecoveryOptions) {}
+
+  /** Calls `listener(key)` when another node took a session over (this one lets its copy go). */
+  onClaimed(listener: (key: string) => void): void {
+    this.opts.link.subscribe(this.opts.directory.claimChannel, (message) => {
+      const space = message.indexOf(' ');
+      if (space > 0 && message.slice(0, space) !== this.opts.nodeTag) listener(message.slice(space + 1));
+    });
+  }
+
+  /** Access control granted `accountId` to `token` on `session` (the record keeps it for a v4 restore). */
+  noteGrant(session: Session, accountId: string, token: string): void {
+    let byAccount = this.tokens.get(session);
+    if (!byAccount) this.tokens.set(session, (byAccount = new Map()));
+    byAccount.set(accountId, token);
+  }
+
+  /** Records (soon, once for a burst of subscribes) what a live session holds, under its key. */
+  remember(session: Session, key: string): void {
+    if (!this.opts.link.up || session.closed) return;
+    this.pending.set(session, key);
+    this.flushTimer ??= setImmediate(() => {
+      this.flushTimer = undefined;
+      const batch = [...this.pending];
+      this.pending.clear();
+      for (const [s, k] of batch) void this.save(s, k);
+    });
+  }
+
+  private async save(session: Session, key: string): Promise<void> {
+    if (session.closed && !this.live.has(session)) return;
+    const subscriptions: RecordedSubscription[] = [...session.held.values()].map((h) => ({
+      accountId: h.accountId,
+      binding: h.binding,
+      ...(h.name !== undefined ? { name: h.name } : {}),
+      ...(h.metadata !== undefined ? { metadata: h.metadata } : {}),
+    }));
+    const old = this.live.get(session);
+    if (subscriptions.length === 0) {
+      this.live.delete(session);
+      await this.opts.directory.drop(key).catch(() => undefined);
+      return;
+    }
+    this.live.set(session, key);
+    if (old !== undefined && old !== key) void this.opts.directory.drop(old).catch(() => undefined);
+    const sid = (session.transport as { recoveryKey?: string }).recoveryKey;
+    const granted = this.tokens.get(session);
+    const tokens = Object.fromEntries(subscriptions.map((s) => [s.accountId, granted?.get(s.accountId) ?? '']).filter(([, t]) => t !== ''));
+    const generation = session.transport.generation === 'socketio' ? ('socketio' as const) : ('websocket' as const);
+    const record = { generation, node: this.opts.nodeTag, subscriptions, tokens, positions: {}, ...(generation === 'socketio' && sid ? { sid } : {}) };
+    await this.opts.directory.save(key, record, this.opts.liveTtlMs).catch((err: Error) => this.opts.logger.debug({ err: err.message }, 'resumable session not recorded'));
+  }
+
+  /** The connection dropped and this node parks it: the record gets exact positions and the window. */
+  parked(session: Session): void {
+    const key = this.live.get(session);
+    this.pending.delete(session);
+    if (key === undefined) return;
+    this.live.delete(session);
+    this.parkedKeys.set(session, key);
+    if (!this.opts.link.up) return;
+    this.opts.directory.park(key, this.opts.windowMs, this.opts.nodeTag).catch(() => undefined);
+  }
+
+  /**
+   * The session ends for good (a deliberate close, the window over): its record goes, unless another
+   * node took it over (`claimed`: the record is that node's now).
+   */
+  forget(session: Session, claimed = false): void {
+    const key = this.live.get(session) ?? this.parkedKeys.get(session);
+    this.live.delete(session);
+    this.parkedKeys.delete(session);
+    this.pending.delete(session);
+    if (!claimed && key !== undefined && this.opts.link.up) this.opts.directory.drop(key).catch(() => undefined);
+  }
+
+  /** Keeps the records of this node's live sessions alive (the heartbeat). */
+  refresh(): void {
+    if (!this.opts.link.up) return;
+    this.opts.directory.refresh([...this.live.values()], this.opts.liveTtlMs).catch(() => undefined);
+  }
+
+  /**
+   * Takes session `key` over on this node. `local` is this node's own parked copy, if it has one
+   * (its rooms are held already); `offset` the last Socket.IO offset the client received. Resolves
+   * right after the last read, so the caller can move the subscriptions before any event can arrive.
+   */
+  async restore(
+    key: string,
+    opts: { local?: (record: SessionRecord) => Session | undefined; offset?: string; authorize(record: SessionRecord): Promise<string | undefined> },
+  ): Promise<Restored | { error: string } | undefined> {
+    if (!this.opts.link.up) return undefined;
+    const peeked = await this.opts.directory.peek(key);
+    if (!peeked) return undefined;
+    const accounts = [...new Set(peeked.subscriptions.map((s) => s.accountId))];
+    const denied = await opts.authorize(peeked);
+    if (denied) return { error: denied };
+    const record = await this.opts.directory.claim(key);
+    if (!record) return undefined;
+    void this.opts.directory.announceClaim(record.sid ?? key, this.opts.nodeTag).catch(() => undefined);
+    const holder = opts.local?.(record) ?? (await this.standIn(record));
+    if (typeof holder === 'string') return { error: holder };
+    const positions = await this.positions(record, accounts, opts.offset);
+    const { entries, complete } = await this.readMissed(holder, positions);
+    return { holder, record, entries, complete };
+  }
+
+  /** A session subscribed here to every binding of the record; an error text when one fails. */
+  private async standIn(record: SessionRecord): Promise<Session | string> {
+    const holder = new Session(new HolderTransport(record.generation));
+    for (const sub of record.subscriptions) {
+      const plan = this.opts.catalogue.plan(sub.binding, sub.accountId);
+      const failed = plan.ok ? await this.opts.hub.subscribe(holder, sub.accountId, [plan.plan], { ...(sub.name !== undefined ? { name: sub.name } : {}), ...(sub.metadata !== undefined ? { metadata: sub.metadata } : {}) }) : plan.error;
+      if (failed) {
+        this.opts.hub.endParkedSession(holder);
+        return failed;
+      }
+    }
+    return holder;
+  }
+
+  /** Ends a stand-in once its connection took the subscriptions (or the resume failed). */
+  release(holder: Session): void {
+    this.opts.hub.endParkedSession(holder);
+  }
+
+  private async positions(record: SessionRecord, accounts: string[], offset?: string): Promise<Record<string, string>> {
+    const positions = { ...record.positions };
+    if (offset !== undefined && accounts.length === 1) {
+      // What the client itself says it received last: exact even for events written to a dying connection.
+      const at = await this.opts.history.positionOfHit(offset);
+      if (at !== undefined) return { [accounts[0]!]: at };
+    }
+    if (!record.parked) {
+      // Its node died without parking it: the last events that node appended are the best knowledge.
+      const lastOfNode = await this.opts.history.nodePositions(record.node, accounts);
+      for (const a of accounts) {
+        const p = lastOfNode[a];
+        if (p !== undefined && (positions[a] === undefined || comparePositions(p, positions[a]) > 0)) positions[a] = p;
+      }
+    }
+    return positions;
+  }
+
+  private async readMissed(holder: Session, positions: Record<string, string>): Promise<{ entries: HistoryEntry[]; complete: boolean }> {
+    const roomsOf = new Map<string, Set<string>>();
+    for (const h of holder.held.values()) {
+      const set = roomsOf.get(h.accountId) ?? new Set<string>();
+      set.add(h.room);
+      roomsOf.set(h.accountId, set);
+    }
+    const rooms = [...holder.held.keys()].map((r) => this.opts.hub.index.get(r)).filter((r) => r !== undefined);
+    const cursors = new Map([...roomsOf.keys()].map((a) => [a, positions[a] ?? '0-0']));
+    const entries: HistoryEntry[] = [];
+    let complete = true;
+    let seen = this.opts.writer.appended(rooms);
+    for (let read = 0; read < MAX_READS; read++) {
+      const results = await Promise.all([...roomsOf].map(([a, set]) => this.opts.history.readAfter(a, cursors.get(a)!, set).then((r) => ({ a, r }))));
+      for (const { a, r } of results) {
+        entries.push(...r.entries);
+        cursors.set(a, r.last);
+        if (read === 0) complete &&= r.complete;
+      }
+      // An event for these rooms reached this node while the read was on its way: it is in Redis now
+      // (appended ahead of the next read on the same connection), so read once more.
+      const now = this.opts.writer.appended(rooms);
+      if (now === seen) break;
+      seen = now;
+    }
+    entries.sort((x, y) => comparePositions(x.id, y.id));
+    return { entries, complete };
+  }
+}

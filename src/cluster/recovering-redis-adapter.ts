@@ -49,5 +49,8 @@ export function recoveringRedisAdapter(
       return restore(pid, offset) as ReturnType<RedisAdapter['restoreSession']>;
     }
   }
-  return (nsp: Namespace) => new RecoveringRedisAdapter(nsp, pub, sub, opts);
+  // socket.io calls it with `new`: a plain function returning the adapter (an arrow cannot be).
+  return function adapter(nsp: Namespace) {
+    return new RecoveringRedisAdapter(nsp, pub, sub, opts);
+  };
 }

@@ -26,10 +26,15 @@ export interface SessionRecord {
   positions: Record<string, string>;
   /** Set by a live node when the connection dropped: the positions are then exact. */
   parked: boolean;
+  /**
+   * Whether the parking node keeps routing the session's rooms into the history until it is resumed
+   * (false when it parked on its way out: a drain).
+   */
+  covered?: boolean;
 }
 
 /**
- * KEYS: the record, the node's position hash. ARGV: ttl ms.
+ * KEYS: the record, the node's position hash. ARGV: ttl ms, '1' when the node keeps covering its rooms.
  * Marks a record parked and moves each account's position to the node's last appended one. Runs after
  * every append the node issued before it (same connection), so nothing the client got is replayed.
  */
@@ -38,6 +43,7 @@ local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local rec = cjson.decode(raw)
 rec.parked = true
+rec.covered = ARGV[2] == '1'
 if type(rec.positions) ~= 'table' then rec.positions = {} end
 for _, sub in ipairs(rec.subscriptions) do
   local p = redis.call('HGET', KEYS[2], sub.accountId)
@@ -107,9 +113,12 @@ export class SessionDirectory {
     await multi.exec();
   }
 
-  /** Marks a dropped connection's record parked, with exact positions; false when there is none. */
-  async park(id: string, ttlMs: number, nodeTag: string): Promise<boolean> {
-    const done = await this.opts.client.eval(PARK, { keys: [this.key(id), this.opts.positionsKey(nodeTag)], arguments: [String(ttlMs)] });
+  /**
+   * Marks a dropped connection's record parked, with exact positions; false when there is none.
+   * `covered`: the node keeps its rooms (and their history) until a resume; false when it is leaving.
+   */
+  async park(id: string, ttlMs: number, nodeTag: string, covered = true): Promise<boolean> {
+    const done = await this.opts.client.eval(PARK, { keys: [this.key(id), this.opts.positionsKey(nodeTag)], arguments: [String(ttlMs), covered ? '1' : '0'] });
     return done === 1;
   }
 

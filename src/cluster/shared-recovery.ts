@@ -7,6 +7,7 @@ import type { BindingCatalogue } from '../bindings/catalogue';
 import type { FanoutBatch, FanoutTarget } from '../hub/fanout';
 import type { Hub } from '../hub/hub';
 import { ClientGeneration, Session, SessionTransport } from '../hub/session';
+import { roomName } from '../hub/room-name';
 import type { HistoryWriter } from './history-writer';
 import { comparePositions, HistoryEntry, RedisHistory } from './redis-history';
 import type { RedisLink } from './redis-link';
@@ -120,15 +121,25 @@ export class SharedRecovery {
     await this.opts.directory.save(key, record, this.opts.liveTtlMs).catch((err: Error) => this.opts.logger.debug({ err: err.message }, 'resumable session not recorded'));
   }
 
-  /** The connection dropped and this node parks it: the record gets exact positions and the window. */
-  parked(session: Session): void {
+  /**
+   * The connection dropped and this node parks it: the record gets exact positions and the window.
+   * `covered` false: this node is leaving (a drain), so no one may be writing its rooms' history now.
+   */
+  parked(session: Session, covered = true): void {
     const key = this.live.get(session);
     this.pending.delete(session);
     if (key === undefined) return;
     this.live.delete(session);
     this.parkedKeys.set(session, key);
     if (!this.opts.link.up) return;
-    this.opts.directory.park(key, this.opts.windowMs, this.opts.nodeTag).catch(() => undefined);
+    this.opts.directory.park(key, this.opts.windowMs, this.opts.nodeTag, covered).catch(() => undefined);
+  }
+
+  /** This node is leaving: a parked session's record stays for a resume elsewhere, marked uncovered. */
+  leaving(session: Session): void {
+    const key = this.parkedKeys.get(session);
+    this.parkedKeys.delete(session);
+    if (key !== undefined && this.opts.link.up) this.opts.directory.park(key, this.opts.windowMs, this.opts.nodeTag, false).catch(() => undefined);
   }
 
   /**
@@ -167,25 +178,32 @@ export class SharedRecovery {
     const record = await this.opts.directory.claim(key);
     if (!record) return undefined;
     void this.opts.directory.announceClaim(record.sid ?? key, this.opts.nodeTag).catch(() => undefined);
-    const holder = opts.local?.(record) ?? (await this.standIn(record));
-    if (typeof holder === 'string') return { error: holder };
+    const local = opts.local?.(record);
+    const stood = local ? { holder: local, fresh: false } : await this.standIn(record);
+    if (typeof stood === 'string') return { error: stood };
+    const { holder } = stood;
     const positions = await this.positions(record, accounts, opts.offset);
     const { entries, complete } = await this.readMissed(holder, positions);
-    return { holder, record, entries, complete };
+    // Its node died or left, and this node did not hold the rooms either: what was published since then
+    // may have reached no node, so the history cannot vouch for it (`recovered: false`).
+    const uncovered = stood.fresh && (!record.parked || record.covered === false);
+    return { holder, record, entries, complete: complete && !uncovered };
   }
 
   /** A session subscribed here to every binding of the record; an error text when one fails. */
-  private async standIn(record: SessionRecord): Promise<Session | string> {
+  private async standIn(record: SessionRecord): Promise<{ holder: Session; fresh: boolean } | string> {
     const holder = new Session(new HolderTransport(record.generation));
+    let fresh = false;
     for (const sub of record.subscriptions) {
       const plan = this.opts.catalogue.plan(sub.binding, sub.accountId);
+      if (plan.ok && this.opts.hub.index.get(roomName(sub.accountId, plan.plan.requested)) === undefined) fresh = true;
       const failed = plan.ok ? await this.opts.hub.subscribe(holder, sub.accountId, [plan.plan], { ...(sub.name !== undefined ? { name: sub.name } : {}), ...(sub.metadata !== undefined ? { metadata: sub.metadata } : {}) }) : plan.error;
       if (failed) {
         this.opts.hub.endParkedSession(holder);
         return failed;
       }
     }
-    return holder;
+    return { holder, fresh };
   }
 
   /** Ends a stand-in once its connection took the subscriptions (or the resume failed). */

@@ -18,8 +18,9 @@ import { hitId } from '../cluster/redis-history';
 /** Cross-node recovery (cluster mode): the records in Redis and the shared history (cluster/shared-recovery). */
 export interface SharedSessions {
   remember(session: Session, key: string): void;
-  parked(session: Session): void;
+  parked(session: Session, covered?: boolean): void;
   forget(session: Session, claimed?: boolean): void;
+  leaving(session: Session): void;
   restore(
     key: string,
     opts: { local?: (record: SessionRecord) => Session | undefined; offset?: string; authorize(record: SessionRecord): Promise<string | undefined> },
@@ -103,7 +104,8 @@ export class SessionRecovery {
   /** Stops parking (shutdown: clients reconnect elsewhere) and ends every parked session. */
   disable(): void {
     this.enabled = false;
-    for (const key of [...this.parked.keys()]) this.end(key);
+    // In a cluster the records stay, marked uncovered: the clients may resume on another node.
+    for (const key of [...this.parked.keys()]) this.end(key, 'leaving');
   }
 
   /** Marks a connection the server drops on purpose (too slow) as resumable whatever its close handshake. */
@@ -137,15 +139,22 @@ export class SessionRecovery {
 
   /** Another node took session `key` over: this node's parked copy goes, leaving the record alone. */
   release(key: string): void {
-    this.end(key, true);
+    this.end(key, 'claimed');
   }
 
   /** Hub hook: whether a closed session's subscriptions stay for the recovery window. */
   park(session: Session): boolean {
     const kept = this.parkHere(session);
     if (kept) this.shared?.parked(session);
+    else if (!this.enabled && this.leavingResumable(session)) this.shared?.parked(session, false);
     else this.shared?.forget(session);
     return kept;
+  }
+
+  /** While draining: whether a closing connection could resume elsewhere (it would have been parked). */
+  private leavingResumable(session: Session): boolean {
+    if (this.opts.windowMs <= 0 || session.held.size === 0) return false;
+    return session.transport.generation === 'socketio' || (session.transport.generation === 'websocket' && this.tokens.has(session));
   }
 
   private parkHere(session: Session): boolean {
@@ -315,13 +324,14 @@ export class SessionRecovery {
     return undefined;
   }
 
-  private end(key: string, claimed = false): void {
+  private end(key: string, how: 'ended' | 'claimed' | 'leaving' = 'ended'): void {
     const parked = this.parked.get(key);
     if (!parked) return;
     this.parked.delete(key);
     clearTimeout(parked.timer);
     this.opts.hub.endParkedSession(parked.session);
-    this.shared?.forget(parked.session, claimed);
+    if (how === 'leaving') this.shared?.leaving(parked.session);
+    else this.shared?.forget(parked.session, how === 'claimed');
     if (parked.session.transport.generation === 'websocket') this.journal.unwatch(parked.rooms);
   }
 

@@ -30,7 +30,7 @@ const closers: Array<() => unknown> = [];
 beforeAll(async () => {
   redis = await PrivateRedis.start();
   cluster = TestCluster.prepare({ redisUrl: redis.url, prefix: `eh-test-${randomBytes(4).toString('hex')}`, adminToken: `admin-${randomBytes(8).toString('hex')}`, env: { EH_RECOVERY_WINDOW_MS: '60000' } });
-  for (let i = 0; i < 4; i++) ids.push(cluster.addIdentity());
+  for (let i = 0; i < 5; i++) ids.push(cluster.addIdentity());
   kazoo = await KazooPublisher.connect();
   [nodeA, nodeB] = await cluster.startNodes(2);
 }, 60_000);
@@ -204,4 +204,25 @@ it('clients of a node killed with SIGKILL resume on the survivor: nothing lost, 
   await pollUntil('every event at the Socket.IO client', () => (messages.includes(11 + AWAY) ? true : undefined), 30_000);
   expect(seqs(back.events(), callId)).toEqual(range(11, 11 + AWAY));
   expect(messages).toEqual(range(1, 11 + AWAY));
+});
+
+it('a client of a node stopped with SIGTERM resumes on another one, told recovered: false when no node held its rooms meanwhile', async () => {
+  const leaving = await cluster.addNode();
+  const id = ids[4]!;
+  const callId = newCallId();
+  const proxy = await proxyTo(leaving, nodeB);
+  const first = await ws(`http://127.0.0.1:${proxy.port}`);
+  const token = (await first.subscribe(id.token, id.accountId, BINDING)).data['resume_token'] as string;
+  await publish(id.accountId, callId, 1, 3);
+  await first.waitEvents('the first events', (e) => e.data['call_id'] === callId, 3);
+  expect(await leaving.kill('SIGTERM')).toBe(0);
+  expect(await first.ended()).toMatchObject({ code: 1001 });
+
+  const back = await ws(`http://127.0.0.1:${proxy.port}`);
+  const resumed = await back.request({ action: 'resume', auth_token: id.token, data: { resume_token: token } }, 15_000);
+  // Its subscriptions come back; what was published while no node held them cannot be vouched for.
+  expect(resumed.data).toMatchObject({ subscribed: [BINDING], recovered: false, missed: 0 });
+  await publish(id.accountId, callId, 4, 4);
+  await back.waitEvents('the next event, live', (e) => e.data['call_id'] === callId && e.data['seq'] === 4);
+  expect(seqs(back.events(), callId)).toEqual([4]);
 });

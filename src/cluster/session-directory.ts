@@ -2,7 +2,44 @@
 // subscriptions, what it holds and where its history starts, kept all the time (a node killed outright
 // writes nothing at close), marked parked with exact positions when a live node sees the connection
 // drop, and claimed at most once by the node the client resumes on. Knows no sockets or transports.
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { RedisClient } from './redis-link';
+
+/**
+ * What Redis may know of a session's secret key (resume token, Socket.IO private id): its SHA-256. So
+ * neither the key nor the tokens sealed with it can be read back from Redis.
+ * @example recordName(resumeToken) // 'Zk3…' (43 characters)
+ */
+export function recordName(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
+}
+
+function sealKey(id: string): Buffer {
+  return createHash('sha256').update('event-horizon resume\n').update(id).digest();
+}
+
+/**
+ * Encrypts a token with a key only the holder of the session's secret key can derive (AES-256-GCM).
+ * @example const sealed = seal(pid, token); open(pid, sealed) === token
+ */
+export function seal(id: string, text: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealKey(id), iv);
+  const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+  return [iv, cipher.getAuthTag(), body].map((b) => b.toString('base64url')).join('.');
+}
+
+/** The token `seal` encrypted, or undefined when it does not open with this key. */
+export function unseal(id: string, sealed: string): string | undefined {
+  try {
+    const [iv, tag, body] = sealed.split('.').map((p) => Buffer.from(p, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', sealKey(id), iv!);
+    decipher.setAuthTag(tag!);
+    return Buffer.concat([decipher.update(body!), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 /** One subscription as a resume needs it to subscribe again. */
 export interface RecordedSubscription {
@@ -20,7 +57,7 @@ export interface SessionRecord {
   /** Socket.IO's socket id, kept across a recovery. */
   sid?: string;
   subscriptions: RecordedSubscription[];
-  /** Per account, the token that was granted it (a Socket.IO v4 restore re-validates these). */
+  /** Per account, the token that was granted it, sealed with the session's key (a v4 restore re-validates them). */
   tokens: Record<string, string>;
   /** Per account, the history position after which the client has received nothing. */
   positions: Record<string, string>;
@@ -78,7 +115,7 @@ export class SessionDirectory {
   constructor(private readonly opts: SessionDirectoryOptions) {}
 
   private key(id: string): string {
-    return `${this.opts.prefix}:rsess:${id}`;
+    return `${this.opts.prefix}:rsess:${recordName(id)}`;
   }
 
   /** The channel on which a claim is announced, so the node still parking the session lets it go. */
@@ -132,9 +169,9 @@ export class SessionDirectory {
     return parse(await this.opts.client.getDel(this.key(id)));
   }
 
-  /** Announces a claim by node `nodeTag` (the node parking the session ends its copy). */
+  /** Announces a claim by node `nodeTag` (the node parking the session ends its copy): the key's name only. */
   async announceClaim(id: string, nodeTag: string): Promise<void> {
-    await this.opts.client.publish(this.claimChannel, `${nodeTag} ${id}`);
+    await this.opts.client.publish(this.claimChannel, `${nodeTag} ${recordName(id)}`);
   }
 
   /** Forgets a session for good (a deliberate close, an expired window). */

@@ -11,7 +11,7 @@ import { roomName } from '../hub/room-name';
 import type { HistoryWriter } from './history-writer';
 import { comparePositions, HistoryEntry, RedisHistory } from './redis-history';
 import type { RedisLink } from './redis-link';
-import { RecordedSubscription, SessionDirectory, SessionRecord } from './session-directory';
+import { recordName, RecordedSubscription, seal, SessionDirectory, SessionRecord, unseal } from './session-directory';
 
 /** Writes nothing: the stand-in holding a resumed session's rooms until its connection takes them. */
 const HOLD_TARGET: FanoutTarget = { name: 'resume-holder', deliver: (_batch: FanoutBatch) => undefined };
@@ -70,11 +70,16 @@ export class SharedRecovery {
 
   constructor(private readonly opts: SharedRecoveryOptions) {}
 
-  /** Calls `listener(key)` when another node took a session over (this one lets its copy go). */
-  onClaimed(listener: (key: string) => void): void {
+  /**
+   * Calls `listener(session)` when another node took over a session this node parks (it lets its copy go).
+   * Claims name the record only; the parked session is found by that name.
+   */
+  onClaimed(listener: (session: Session) => void): void {
     this.opts.link.subscribe(this.opts.directory.claimChannel, (message) => {
       const space = message.indexOf(' ');
-      if (space > 0 && message.slice(0, space) !== this.opts.nodeTag) listener(message.slice(space + 1));
+      if (space <= 0 || message.slice(0, space) === this.opts.nodeTag) return;
+      const name = message.slice(space + 1);
+      for (const [session, key] of this.parkedKeys) if (recordName(key) === name) listener(session);
     });
   }
 
@@ -115,7 +120,7 @@ export class SharedRecovery {
     if (old !== undefined && old !== key) void this.opts.directory.drop(old).catch(() => undefined);
     const sid = (session.transport as { recoveryKey?: string }).recoveryKey;
     const granted = this.tokens.get(session);
-    const tokens = Object.fromEntries(subscriptions.map((s) => [s.accountId, granted?.get(s.accountId) ?? '']).filter(([, t]) => t !== ''));
+    const tokens = Object.fromEntries(subscriptions.map((s) => [s.accountId, granted?.get(s.accountId) ?? '']).filter(([, t]) => t !== '').map(([a, t]) => [a, seal(key, t!)]));
     const generation = session.transport.generation === 'socketio' ? ('socketio' as const) : ('websocket' as const);
     const record = { generation, node: this.opts.nodeTag, subscriptions, tokens, positions: {}, ...(generation === 'socketio' && sid ? { sid } : {}) };
     await this.opts.directory.save(key, record, this.opts.liveTtlMs).catch((err: Error) => this.opts.logger.debug({ err: err.message }, 'resumable session not recorded'));
@@ -172,12 +177,13 @@ export class SharedRecovery {
     if (!this.opts.link.up) return undefined;
     const peeked = await this.opts.directory.peek(key);
     if (!peeked) return undefined;
+    peeked.tokens = Object.fromEntries(Object.entries(peeked.tokens ?? {}).map(([a, t]) => [a, unseal(key, t) ?? '']));
     const accounts = [...new Set(peeked.subscriptions.map((s) => s.accountId))];
     const denied = await opts.authorize(peeked);
     if (denied) return { error: denied };
     const record = await this.opts.directory.claim(key);
     if (!record) return undefined;
-    void this.opts.directory.announceClaim(record.sid ?? key, this.opts.nodeTag).catch(() => undefined);
+    void this.opts.directory.announceClaim(key, this.opts.nodeTag).catch(() => undefined);
     const local = opts.local?.(record);
     const stood = local ? { holder: local, fresh: false } : await this.standIn(record);
     if (typeof stood === 'string') return { error: stood };

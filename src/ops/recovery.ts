@@ -137,9 +137,9 @@ export class SessionRecovery {
     this.refusedSids.add(sid);
   }
 
-  /** Another node took session `key` over: this node's parked copy goes, leaving the record alone. */
-  release(key: string): void {
-    this.end(key, 'claimed');
+  /** Another node took this parked session over: this node's copy goes, leaving the record alone. */
+  release(session: Session): void {
+    for (const [key, parked] of this.parked) if (parked.session === session) this.end(key, 'claimed');
   }
 
   /** Hub hook: whether a closed session's subscriptions stay for the recovery window. */

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { eventId, HistoryHit, RedisHistory } from '../../src/cluster/redis-history';
-import { SessionDirectory } from '../../src/cluster/session-directory';
+import { seal, SessionDirectory, unseal } from '../../src/cluster/session-directory';
 import type { RedisClient } from '../../src/cluster/redis-link';
 import { newAccountId } from '../helpers/ids';
 
@@ -123,6 +123,20 @@ describe('session directory', () => {
     expect(won).toHaveLength(1);
     expect(won[0]).toMatchObject({ parked: true, generation: 'websocket', positions: { [account]: await last } });
     expect(await directory.park(id, 10_000, 'node-dir')).toBe(false);
+  });
+
+  it('names records by a hash of their secret key, and seals tokens so only that key opens them', async () => {
+    const id = randomBytes(16).toString('hex');
+    const directory = new SessionDirectory({ client: a, prefix, positionsKey: (t) => `${prefix}:hpos:${t}` });
+    const sealed = seal(id, 'tok-secret');
+    await directory.save(id, { generation: 'websocket', node: 'n', subscriptions: [{ accountId: 'acc', binding: 'call.*.*' }], tokens: { acc: sealed }, positions: { acc: '1-0' } }, 10_000);
+    const keys = await a.keys(`${prefix}:rsess:*`);
+    expect(keys.some((k) => k.includes(id))).toBe(false);
+    const stored = await a.mGet(keys);
+    expect(stored.some((v) => v?.includes('tok-secret') || v?.includes(id))).toBe(false);
+    expect(unseal(id, sealed)).toBe('tok-secret');
+    expect(unseal(randomBytes(16).toString('hex'), sealed)).toBeUndefined();
+    expect((await directory.claim(id))?.tokens).toEqual({ acc: sealed });
   });
 
   it('starts at Redis\'s clock for an account the node never wrote, so later events follow it', async () => {

@@ -4,6 +4,7 @@
 // in order, once, and no event of another account; clients of a node killed with SIGKILL resume on the
 // survivor; a Socket.IO 0.9 client whose session id the node does not know is told to handshake again.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { io as ioV4, Socket } from 'socket.io-client';
 import { WsClient, EventMessage } from '../helpers/clients';
 import { KazooPublisher } from '../helpers/kazoo';
@@ -30,7 +31,7 @@ const closers: Array<() => unknown> = [];
 beforeAll(async () => {
   redis = await PrivateRedis.start();
   cluster = TestCluster.prepare({ redisUrl: redis.url, prefix: `eh-test-${randomBytes(4).toString('hex')}`, adminToken: `admin-${randomBytes(8).toString('hex')}`, env: { EH_RECOVERY_WINDOW_MS: '60000' } });
-  for (let i = 0; i < 5; i++) ids.push(cluster.addIdentity());
+  for (let i = 0; i < 7; i++) ids.push(cluster.addIdentity());
   kazoo = await KazooPublisher.connect();
   [nodeA, nodeB] = await cluster.startNodes(2);
 }, 60_000);
@@ -225,4 +226,68 @@ it('a client of a node stopped with SIGTERM resumes on another one, told recover
   await publish(id.accountId, callId, 4, 4);
   await back.waitEvents('the next event, live', (e) => e.data['call_id'] === callId && e.data['seq'] === 4);
   expect(seqs(back.events(), callId)).toEqual([4]);
+});
+
+/** A v4 client on `url` subscribed to the binding, counting the `message` events of one call. */
+async function v4Client(url: string, id: { token: string; accountId: string }, callId: string): Promise<{ socket: Socket; messages: number[] }> {
+  const socket: Socket = ioV4(url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
+  closers.push(() => socket.close());
+  const messages: number[] = [];
+  socket.on('message', (m: { action?: string; data?: { call_id?: string; seq: number } }) => m.action === 'event' && m.data?.call_id === callId && messages.push(m.data.seq));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  expect(await socket.emitWithAck('subscribe', { account_id: id.accountId, auth_token: id.token, binding: BINDING })).toMatchObject({ status: 'success' });
+  return { socket, messages };
+}
+
+/** Drops the client's transport and keeps it away until `reconnect` is called. */
+async function dropV4(socket: Socket, node: NodeProcess, id: { token: string; accountId: string }, stillListed: number): Promise<() => Promise<void>> {
+  socket.io.reconnection(false);
+  socket.io.engine.close();
+  await pollUntil('the server to see the transport gone', async () => ((await listed(node, id)) === stillListed ? true : undefined), 10_000, 100);
+  return async () => {
+    const reconnected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.io.reconnection(true);
+    socket.connect();
+    await reconnected;
+  };
+}
+
+it('a Socket.IO v4 client reconnecting to the same node in cluster mode recovers from the shared history too', async () => {
+  const id = ids[5]!;
+  const callId = newCallId();
+  const { socket, messages } = await v4Client(nodeA.url, id, callId);
+  await publish(id.accountId, callId, 0, 0);
+  await pollUntil('the first event', () => (messages.length === 1 ? true : undefined));
+  const reconnect = await dropV4(socket, nodeA, id, 0);
+  await publish(id.accountId, callId, 1, 200);
+  await reconnect();
+  expect(socket.recovered).toBe(true);
+  await publish(id.accountId, callId, 201, 201);
+  await pollUntil('every event', () => (messages.includes(201) ? true : undefined), 20_000);
+  expect(messages).toEqual(range(0, 201));
+});
+
+it('does not recover a Socket.IO v4 session on another node once its token was revoked', async () => {
+  const id = ids[6]!;
+  const callId = newCallId();
+  const proxy = await proxyTo(nodeA, nodeB);
+  const { socket, messages } = await v4Client(`http://127.0.0.1:${proxy.port}`, id, callId);
+  await publish(id.accountId, callId, 0, 0);
+  await pollUntil('the first event', () => (messages.length === 1 ? true : undefined));
+  const reconnect = await dropV4(socket, nodeA, id, 0);
+  // The token leaves the tokens file: every node refuses it from its next reload on.
+  const file = JSON.parse(fs.readFileSync(cluster.tokensFile, 'utf8')) as { tokens: Record<string, unknown> };
+  delete file.tokens[id.token];
+  fs.writeFileSync(cluster.tokensFile, JSON.stringify(file));
+  await pollUntil('node B to refuse the token', async () => {
+    const probe = await ws(nodeB.url);
+    const refused = (await probe.request({ action: 'ping', auth_token: id.token })).status === 'error';
+    await probe.close();
+    return refused ? true : undefined;
+  }, 10_000, 200);
+  await publish(id.accountId, callId, 1, 5);
+  await reconnect();
+  expect(proxy.counts.get(nodeB.port)).toBe(1);
+  expect(socket.recovered).toBe(false);
+  expect(messages).toEqual([0]);
 });

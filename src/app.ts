@@ -2,31 +2,37 @@
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { Server as SocketIoServer } from 'socket.io';
 import { Config, PROJECT_ROOT } from './config';
 import { createSecurity, Security } from './auth/security';
-import { frameCapBytes } from './auth/inbound-guard';
 import type { Authenticator } from './auth/authenticator';
 import { BindingCatalogue } from './bindings/catalogue';
+import { realmDirectory } from './bindings/realm-directory';
 import { AmqpBus } from './bus/amqp-bus';
 import { Hub } from './hub/hub';
 import { CommandHandler } from './hub/command-handler';
+import { EventFanout } from './hub/event-fanout';
+import { ChannelActions } from './hub/actions/channel-actions';
+import type { Transport } from './hub/transport';
 import { httpRoutes } from './http/http-routes';
 import { bindingsApi } from './http/bindings-api';
 import { websocketsApi } from './http/websockets-api';
-import { VERSION } from './ops/version';
-import { ChannelActions } from './hub/actions/channel-actions';
-import { realmDirectory } from './bindings/realm-directory';
 import { demoApi, demoIdentityOf } from './http/demo-api';
-import { installDispatcher, Route } from './http/upgrade-dispatcher';
+import { installDispatcher } from './http/upgrade-dispatcher';
+import { recoveryStore } from './recovery/recovery-store';
+import { SessionRecovery } from './recovery/session-recovery';
+import type { TransportParts } from './transports/parts';
 import { WebSocketTransport } from './transports/websocket/websocket-transport';
 import { SocketIoTransport } from './transports/socketio/socketio-transport';
-import { LegacySocketIoRoute } from './transports/legacy/legacy-route';
-import { Operations, socketIoRecovery } from './ops/operations';
+import { LegacySocketIoTransport } from './transports/legacy/legacy-transport';
+import { VERSION } from './ops/version';
+import { OpsMetrics } from './ops/metrics';
+import { Operations } from './ops/operations';
 import { createListener } from './ops/tls';
 import { Cluster } from './cluster/cluster';
+import { SharedHistory } from './cluster/shared-history';
+import { SharedRecoveryHooks, wireSharedRecovery } from './cluster/recovery-wiring';
+import { MemoryHistory } from './recovery/memory-history';
 import { OperatorConsole } from './ops/operator-console';
-import { wireSharedRecovery } from './cluster/recovery-wiring';
 
 export interface App {
   readonly config: Config;
@@ -38,12 +44,16 @@ export interface App {
   readonly authenticator: Authenticator;
   /** Auth driver, limits, admission and their counters. */
   readonly security: Security;
+  /** Every transport, in the order requests are offered to them. */
+  readonly transports: readonly Transport[];
   /** Socket.IO 0.9 clients (sessions by sid). */
-  readonly legacy: LegacySocketIoRoute;
+  readonly legacy: LegacySocketIoTransport;
   /** Cluster membership (Redis), stats, broadcasts and the admin API; a cluster of one without Redis. */
   readonly cluster: Cluster;
-  /** Metrics, readiness, slow clients, recovery and the graceful drain. */
+  /** Metrics, readiness, slow clients and the graceful drain. */
   readonly ops: Operations;
+  /** Missed-event recovery: parked connections and their resumption. */
+  readonly recovery: SessionRecovery;
   /** The operator console at /admin (its stream, connection directory and routes). */
   readonly console: OperatorConsole;
   stop(): Promise<void>;
@@ -68,87 +78,93 @@ function clientLibraries(): Map<string, string> {
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const cluster = new Cluster(config, logger);
   const security = createSecurity(config, logger, cluster.securityOptions);
-  const authenticator: Authenticator = security.authenticator;
   const catalogue = new BindingCatalogue();
-  const bus = new AmqpBus({
-    url: config.amqpUrl,
-    exchanges: catalogue.exchanges,
-    logger,
-    // Deliveries start only after bus.start(), below, when `hub` exists.
-    onMessage: (exchange, routingKey, content) => hub.deliver(exchange, routingKey, content),
-  });
-  const hub = new Hub({ catalogue, bus, logger, bindTimeoutMs: config.amqpBindTimeoutMs, maxBindingsPerConnection: config.maxBindingsPerConnection, limits: security.counters });
-  const handler = new CommandHandler(hub, authenticator, catalogue, logger);
-  handler.access = security.access;
-  const tokenLifetime = security.attachHub(hub);
-  handler.actions = new ChannelActions({ publisher: bus, crossbarUrl: config.crossbarUrl, version: VERSION });
   if (config.realmsFile) realmDirectory.loadFile(config.realmsFile);
-
-  const httpServer = createListener(
-    config,
-    httpRoutes({
-      publicDir: path.join(PROJECT_ROOT, 'public'),
-      extraFiles: clientLibraries(),
-      readiness: () => ops.readiness.evaluate(),
-      handlers: [
-        (req, res) => ops.metricsRoute(req, res),
-        bindingsApi(catalogue),
-        (req, res) => operatorConsole.route(req, res),
-        cluster.api,
-        websocketsApi({ catalogue, sessions: hub.sessions, access: security.access, logger, addressOf: (req) => security.addresses.of(req), version: VERSION, node: cluster.node, peers: (account, socket) => cluster.peerWebsocketViews(account, socket) }),
-        demoApi({ enabled: config.demo, access: security.access, addressOf: (req) => security.addresses.of(req), logger, publish: (ex, rk, p) => bus.publish(ex, rk, p), demoIdentity: () => demoIdentityOf(config) }),
-      ],
-    }),
-  );
-  const sioRecovery = socketIoRecovery(config);
-  const io = new SocketIoServer(httpServer, {
-    allowEIO3: true,
-    cors: { origin: true, credentials: true },
-    maxHttpBufferSize: frameCapBytes(config.maxMessageBytes),
-    ...sioRecovery.options,
+  // Deliveries start only after bus.start(), below, when `fanout` exists.
+  const bus = new AmqpBus({ url: config.amqpUrl, exchanges: catalogue.exchanges, logger, onMessage: (exchange, key, body) => fanout.deliver(exchange, key, body) });
+  // In a cluster with recovery on, clients may resume on any node (recovery-wiring.ts does the rest).
+  const localHistory = new MemoryHistory({ windowMs: config.recoveryWindowMs, maxEvents: config.recoveryMaxEvents });
+  const store = recoveryStore(config, logger, cluster.shared ? new SharedHistory(localHistory) : localHistory);
+  const cross: { hooks?: SharedRecoveryHooks } = {};
+  const hub = new Hub({ catalogue, bus, logger, bindTimeoutMs: config.amqpBindTimeoutMs, maxBindingsPerConnection: config.maxBindingsPerConnection, limits: security.counters, parking: store.parking });
+  const tokenLifetime = security.attachHub(hub);
+  const metrics = new OpsMetrics({ hub, bus, labels: () => transports.flatMap((t) => t.labels) });
+  const recovery = new SessionRecovery({
+    hub, catalogue, logger, history: store.history, parking: store.parking, access: security.access,
+    windowMs: config.recoveryWindowMs, clustered: config.redisUrl !== undefined,
+    onRecovered: (session) => {
+      cross.hooks?.resumed(session);
+      void tokenLifetime.recovered(session).catch((err: Error) => logger.error({ err }, 'token re-validation after recovery failed'));
+    },
   });
-  const websocket = new WebSocketTransport(hub, handler, logger, {
-    pingIntervalMs: config.wsPingIntervalMs,
-    maxMessageBytes: config.maxMessageBytes,
-    guard: security.guard,
-    addressOf: (req) => security.addresses.of(req),
+  const handler = new CommandHandler({
+    hub, catalogue, logger, access: security.access,
+    resume: async (session, command, identity) => {
+      const reply = await recovery.resume(session, command, identity);
+      if (reply === undefined) cross.hooks?.resumed(session);
+      return reply;
+    },
+    actions: new ChannelActions({ publisher: bus, crossbarUrl: config.crossbarUrl, version: VERSION }),
+    replyObservers: [(_session, reply) => metrics.countReply(reply), recovery.observeReply, (session, reply) => cross.hooks?.observeReply(session, reply)],
   });
-  const socketio = new SocketIoTransport(io, hub, handler, logger, { guard: security.guard, addressOf: (req) => security.addresses.of(req) });
-  hub.addTarget(websocket);
-  hub.addTarget(socketio);
-  const legacy = new LegacySocketIoRoute(hub, handler, logger, {
-    heartbeatIntervalMs: config.legacyHeartbeatIntervalMs,
-    heartbeatTimeoutMs: config.legacyHeartbeatTimeoutMs,
-    closeTimeoutMs: config.legacyCloseTimeoutMs,
-    pollTimeoutMs: config.legacyPollTimeoutMs,
-    maxMessageBytes: config.maxMessageBytes,
-    guard: security.guard,
-    addressOf: (req) => security.addresses.of(req),
-    countSession: (req) => security.admission.countSession(req),
-  });
-  hub.addTarget(legacy.fanout);
-  const ops = new Operations({ config, logger, hub, bus, handler, catalogue, io, httpServer, limits: security.counters, socketIoRecovery: sioRecovery, tokenLifetime });
-  cluster.attach(io, hub, [websocket, legacy.fanout]);
-  // Cluster mode: sessions resume on any node from Redis; alone, recovery stays in-process.
-  wireSharedRecovery({ cluster, hub, catalogue, recovery: ops.recovery, access: handler.access, io, logger });
+  const parts: TransportParts = { config, hub, handler, logger, guard: security.guard, addressOf: (req) => security.addresses.of(req), sessions: security.admission, recovery };
+  const legacy = new LegacySocketIoTransport(parts);
+  const socketio = new SocketIoTransport(parts);
+  // Every transport, in the order each request is offered to them: 0.9 claims /socket.io/1/ before Socket.IO.
+  const transports: Transport[] = [legacy, socketio, new WebSocketTransport(parts)];
+  const fanout = new EventFanout({ hub, logger, transports, recorder: store.recorder, observers: [metrics.fanoutObserver] });
+  const httpServer = createListener(config);
+  const ops = new Operations({ config, logger, hub, bus, metrics, httpServer, recovery: store, limits: security.counters });
+  cluster.attach(socketio.server, hub, fanout, socketio);
+  cross.hooks = wireSharedRecovery({ cluster, hub, catalogue, recovery, parking: store.parking, access: security.access, io: socketio.server, fanout, logger });
   const operatorConsole = new OperatorConsole({
-    adminToken: config.adminToken,
-    publicDir: path.join(PROJECT_ROOT, 'public'),
-    hub, bus, cluster, ops,
-    limits: security.counters,
-    expiresAt: (session) => tokenLifetime.expiresAt(session),
-    addressOf: (req) => security.addresses.of(req),
-    version: VERSION,
-    logger,
+    adminToken: config.adminToken, publicDir: path.join(PROJECT_ROOT, 'public'), hub, fanout, bus, cluster, ops, limits: security.counters,
+    expiresAt: (session) => tokenLifetime.expiresAt(session), addressOf: (req) => security.addresses.of(req), version: VERSION, logger,
   });
-  operatorConsole.attach(io);
+  operatorConsole.attach(socketio.server);
   ops.readiness.add(cluster.readinessCheck);
-  const routes: Route[] = [legacy];
-  installDispatcher(httpServer, routes, (req, socket, head) => websocket.handleUpgrade(req, socket, head));
-  // In front of every transport: origin policy, blocked IPs, connections per IP (HTTP 403/429).
-  security.admission.install(httpServer, io.engine);
+  installDispatcher(httpServer, transports, security.admission, httpRoutes({
+    publicDir: path.join(PROJECT_ROOT, 'public'),
+    extraFiles: clientLibraries(),
+    readiness: () => ops.readiness.evaluate(),
+    handlers: [
+      ops.metricsRoute,
+      bindingsApi(catalogue),
+      operatorConsole.handler,
+      cluster.api,
+      websocketsApi({ catalogue, sessions: hub.sessions, access: security.access, logger, addressOf: (req) => security.addresses.of(req), version: VERSION, node: cluster.node, peers: (account, socket) => cluster.peerWebsocketViews(account, socket) }),
+      demoApi({ enabled: config.demo, access: security.access, addressOf: (req) => security.addresses.of(req), logger, publish: (ex, rk, p) => bus.publish(ex, rk, p), demoIdentity: () => demoIdentityOf(config) }),
+    ],
+  }));
 
   await bus.start();
+  const url = await listen(httpServer, config);
+  await cluster.start(url);
+  logger.info({ url }, 'Event Horizon listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= ops.shutdown({
+      closeClients: async () => {
+        operatorConsole.close();
+        for (const transport of transports) await transport.close();
+      },
+      closeBackends: async () => {
+        await cluster.close();
+        httpServer.closeAllConnections();
+        await bus.close();
+        await store.history.close();
+        security.close();
+      },
+    });
+    return stopping;
+  };
+  const authenticator: Authenticator = security.authenticator;
+  return { config, ops, recovery, console: operatorConsole, url, port: (httpServer.address() as AddressInfo).port, hub, bus, logger, authenticator, security, transports, legacy, cluster, stop };
+}
+
+/** Listens on the configured host and port; resolves with the URL clients use. */
+async function listen(httpServer: ReturnType<typeof createListener>, config: Config): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, () => {
@@ -158,27 +174,5 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   });
   const port = (httpServer.address() as AddressInfo).port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const url = `http${config.tlsCert ? 's' : ''}://${shownHost}:${port}`;
-  await cluster.start(url);
-  logger.info({ url }, 'Event Horizon listening');
-
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= ops.shutdown({
-      closeClients: async () => {
-        operatorConsole.close();
-        await websocket.close();
-        await legacy.close();
-        await new Promise<void>((resolve) => io.close(() => resolve()));
-      },
-      closeBackends: async () => {
-        await cluster.close();
-        httpServer.closeAllConnections();
-        await bus.close();
-        security.close();
-      },
-    });
-    return stopping;
-  };
-  return { config, ops, console: operatorConsole, url, port, hub, bus, logger, authenticator, security, legacy, cluster, stop };
+  return `http${config.tlsCert ? 's' : ''}://${shownHost}:${port}`;
 }

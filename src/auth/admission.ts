@@ -1,7 +1,7 @@
-// Owns admitting new connections on the shared HTTP port: origin policy, blocked IPs and the per-IP
-// connection cap, answered with HTTP 403/429 before any transport sees the request. No wire formats here.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+// Owns admitting connections on the shared HTTP port: origin policy, blocked IPs and the per-IP
+// connection cap, decided before any transport sees the request, and counting each session against its
+// IP while it lives. Knows no wire format: the transport that claims a request says whether it starts a session.
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { ErrorText } from '../protocol/error-texts';
 import type { ClientAddressResolver } from '../http/client-address';
@@ -24,42 +24,20 @@ export interface Refusal {
   text: string;
 }
 
-/** The part of an Engine.IO server the gate counts sessions on. */
-export interface EngineLike {
-  on(event: 'connection', listener: (socket: { request: IncomingMessage; close(): void; once(event: 'close', fn: () => void): unknown }) => void): unknown;
-}
-
-type Listener = (...args: unknown[]) => void;
-
-const REASONS: Record<Refusal['status'], string> = { 403: 'Forbidden', 429: 'Too Many Requests' };
-
-function query(url: string): URLSearchParams {
-  const q = url.indexOf('?');
-  return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-}
-
-/**
- * A request that starts a new Socket.IO session: an Engine.IO handshake, or the 0.9 `GET /socket.io/1/`.
- * Engine.IO's own rule decides: no session without a `transport`, its query keeps the last `sid`, an
- * empty one starts a session, and a missing `EIO` is revision 3. Missing a handshake would let a new
- * session past the gate; taking Socket.IO's client script (`/socket.io/socket.io.js`) for one would refuse
- * it to an IP at its cap.
- */
-function isSocketIoHandshake(url: string): boolean {
-  const path = url.split('?')[0]!;
-  if (/^\/socket\.io\/1\/?$/.test(path)) return true;
-  if (!path.startsWith('/socket.io/') || path.startsWith('/socket.io/1/')) return false;
-  const q = query(url);
-  const sids = q.getAll('sid');
-  return q.has('transport') && !sids[sids.length - 1];
-}
-
 /**
  * The gate in front of every transport.
- * @example const gate = new Admission(opts); installDispatcher(server, …); gate.install(server, io.engine);
+ * @example const refusal = gate.admit(req, transport.startsSession(req)); if (refusal) refuse(res, refusal);
  */
 export class Admission {
   constructor(private readonly opts: AdmissionOptions) {}
+
+  /**
+   * Decides on a request a transport claimed: one that starts a session is checked in full, one that
+   * goes on with a session against the origin policy only. Undefined to let it through, else why not.
+   */
+  admit(req: IncomingMessage, startsSession: boolean): Refusal | undefined {
+    return startsSession ? this.check(req) : this.checkOrigin(req);
+  }
 
   /** Decides on a connection attempt: undefined to let it through, else why not. */
   check(req: IncomingMessage): Refusal | undefined {
@@ -94,35 +72,6 @@ export class Admission {
   }
 
   /**
-   * Wraps the server's current `request` and `upgrade` listeners (install it after the dispatcher) and
-   * counts Engine.IO sessions per IP. Raw WebSocket connections are counted from upgrade to TCP close.
-   */
-  install(server: Server, engine?: EngineLike): void {
-    const savedRequest = server.listeners('request').slice() as Listener[];
-    const savedUpgrade = server.listeners('upgrade').slice() as Listener[];
-    server.removeAllListeners('request');
-    server.removeAllListeners('upgrade');
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      const url = req.url ?? '/';
-      const refusal = isSocketIoHandshake(url) ? this.check(req) : url.startsWith('/socket.io/') ? this.checkOrigin(req) : undefined;
-      if (refusal) return refuseRequest(res, refusal);
-      for (const l of savedRequest) l.call(server, req, res);
-    });
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const url = req.url ?? '/';
-      const socketIo = url.startsWith('/socket.io/');
-      const refusal = !socketIo || isSocketIoHandshake(url) ? this.check(req) : this.checkOrigin(req);
-      if (refusal) return refuseUpgrade(socket, refusal);
-      if (!socketIo) this.count(req, socket);
-      for (const l of savedUpgrade) l.call(server, req, socket, head);
-    });
-    engine?.on('connection', (socket) => {
-      if (this.count(socket.request, socket)) return;
-      socket.close();
-    });
-  }
-
-  /**
    * Counts a session that has no socket of its own (Socket.IO 0.9 polling) against its IP, until the
    * returned release is called. The handshake was already checked; a race past the cap is not counted.
    */
@@ -138,7 +87,7 @@ export class Admission {
   }
 
   /** Counts one connection of the request's IP until `closer` emits close; false when at the cap. */
-  private count(req: IncomingMessage, closer: { once(event: 'close', fn: () => void): unknown }): boolean {
+  count(req: IncomingMessage, closer: { once(event: 'close', fn: () => void): unknown }): boolean {
     const { ip } = this.opts.addresses.of(req);
     if (!this.opts.limiter.acquire(ip)) {
       this.opts.counters.connectionsRefused++;
@@ -147,20 +96,4 @@ export class Admission {
     closer.once('close', () => this.opts.limiter.release(ip));
     return true;
   }
-}
-
-function refuseRequest(res: ServerResponse, refusal: Refusal): void {
-  res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(refusal.text), Connection: 'close' });
-  res.end(refusal.text);
-}
-
-function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
-  socket.on('error', () => undefined);
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${refusal.status} ${REASONS[refusal.status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(refusal.text)}\r\n\r\n${refusal.text}`,
-    );
-  }
-  socket.destroy();
 }

@@ -7,14 +7,14 @@ import type { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Config } from '../config';
 import type { SecurityOptions } from '../auth/security';
-import type { FanoutTarget } from '../hub/fanout';
 import type { Hub } from '../hub/hub';
+import type { Transport } from '../hub/transport';
 import type { RequestHandler } from '../http/json-io';
 import { localViews } from '../http/websockets-api';
 import { adminApi, SocketView } from './admin-api';
 import { askOtherNodes } from './ask-nodes';
 import { answerQuery, isQueryFailure } from './answer-query';
-import { Broadcaster, BroadcastMessage, BroadcastResult } from './broadcast';
+import { Broadcaster, BroadcasterOptions, BroadcastMessage, BroadcastResult } from './broadcast';
 import { NodeRegistry } from './node-registry';
 import { ClusterStats, clusterStats, forAccount, NodeSnapshot, nodeSnapshot, NodeVitals } from './node-stats';
 import { RedisLink } from './redis-link';
@@ -44,6 +44,8 @@ export interface SharedHistoryParts {
 
 /** The server-side event through which nodes ask each other for an account's connections. */
 const WEBSOCKETS_QUERY = 'eh:websockets';
+/** The server-side event through which nodes ask each other for their Socket.IO connections (of a room). */
+const SOCKETS_QUERY = 'eh:sockets';
 /** How long other nodes have to answer a question (the Redis adapter's request timeout). */
 const NODE_ANSWER_MS = 2000;
 
@@ -54,7 +56,7 @@ export type RedisStatus = 'off' | 'up' | 'down';
  * One node's cluster membership.
  * @example
  * const cluster = new Cluster(config, logger); const security = createSecurity(config, logger, cluster.securityOptions);
- * httpRoutes({ …, handlers: [cluster.api] }); cluster.attach(io, hub, [websocket, legacy.fanout]);
+ * httpRoutes({ …, handlers: [cluster.api] }); cluster.attach(socketio.server, hub, fanout);
  * await cluster.start(url); … await cluster.close();
  */
 export class Cluster {
@@ -67,6 +69,8 @@ export class Cluster {
   private url = '';
   private io?: Server;
   private hub?: Hub;
+  /** The transport whose connections `GET /api/sockets` lists (Socket.IO). */
+  private listed?: Transport;
   private readonly limiter?: ClusterConnectionLimiter;
   private readonly relay?: RevocationRelay;
   private readonly prefix: string;
@@ -162,15 +166,13 @@ export class Cluster {
 
   /**
    * Attaches the Redis adapter (cluster mode) and the broadcaster. Call before the server listens.
-   * AMQP events keep going out with `io.local`, so the adapter never carries them: no duplicates.
+   * Events and broadcasts are written by each node's own fan-out, so the adapter never carries them: no duplicates.
    */
-  attach(io: Server, hub: Hub, localTargets: readonly FanoutTarget[]): void {
+  attach(io: Server, hub: Hub, fanout: BroadcasterOptions['fanout'], listed: Transport): void {
     this.io = io;
     this.hub = hub;
-    this.broadcaster = new Broadcaster({ io, hub, node: this.node, localTargets, ackTimeoutMs: NODE_ANSWER_MS });
-    io.on('connection', (socket) => {
-      socket.data = { ...(socket.data as object), node: this.node };
-    });
+    this.listed = listed;
+    this.broadcaster = new Broadcaster({ io, node: this.node, fanout, ackTimeoutMs: NODE_ANSWER_MS });
     if (!this.link) return;
     // Another node's websockets API asks for this node's connections of an account.
     io.on(WEBSOCKETS_QUERY, (accountId: unknown, socketId: unknown, ack: unknown) => {
@@ -178,11 +180,15 @@ export class Cluster {
       const views = () => localViews(hub.sessions, accountId, typeof socketId === 'string' ? socketId : undefined, this.node);
       answerQuery(ack as (answer: unknown) => void, views, { node: this.node, logger: this.logger, query: WEBSOCKETS_QUERY });
     });
+    // Another node's operator API asks for this node's Socket.IO connections (of a room).
+    io.on(SOCKETS_QUERY, (room: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      answerQuery(ack as (answer: unknown) => void, () => this.localSockets(typeof room === 'string' ? room : undefined), { node: this.node, logger: this.logger, query: SOCKETS_QUERY });
+    });
     const { pub, sub } = this.link.adapterClients();
     const adapterOptions = { key: `${this.prefix}:socket.io`, requestsTimeout: NODE_ANSWER_MS };
     if (this.shared) {
-      // Every room hit this node routes goes to the shared history; Socket.IO restores from it.
-      hub.addTarget(this.shared.writer);
+      // Socket.IO restores from the shared history (the writer is wired with recovery: recovery-wiring.ts).
       io.adapter(recoveringRedisAdapter(pub, sub, adapterOptions, (pid, offset) => this.restoreSocket(pid, offset), (sid) => this.refuseSocket(sid)) as unknown as Parameters<Server['adapter']>[0]);
     } else {
       io.adapter(createAdapter(pub, sub, adapterOptions));
@@ -238,20 +244,28 @@ export class Cluster {
     return this.broadcaster.send(msg);
   }
 
-  /** Socket.IO connections (of a room, or all) across the cluster through `fetchSockets()`; this node's when Redis is away. */
-  async sockets(room?: string): Promise<{ scope: 'cluster' | 'local'; sockets: SocketView[] }> {
-    const io = this.io;
-    if (!io) return { scope: 'local', sockets: [] };
-    const view = (list: Array<{ id: string; data: unknown; rooms: Set<string> }>) =>
-      list.map((s) => ({ id: s.id, node: (s.data as { node?: string } | undefined)?.node, rooms: [...s.rooms].filter((r) => r !== s.id) }));
-    if (this.link?.up) {
-      try {
-        return { scope: 'cluster', sockets: view(await (room ? io.in(room) : io).fetchSockets()) };
-      } catch (err) {
-        this.logger.debug({ err: (err as Error).message }, 'cluster-wide fetchSockets failed; answering for this node');
-      }
+  /** This node's connections of the listed transport (in `room`, or all), from the hub's rooms. */
+  private localSockets(room?: string): SocketView[] {
+    const views: SocketView[] = [];
+    for (const session of this.hub?.sessions ?? []) {
+      if (session.closed || session.transport.target !== this.listed) continue;
+      if (room !== undefined && !session.held.has(room)) continue;
+      views.push({ id: session.transport.recoveryKey ?? session.id, node: this.node, rooms: [...session.held.keys()] });
     }
-    return { scope: 'local', sockets: view(await (room ? io.local.in(room) : io.local).fetchSockets()) };
+    return views;
+  }
+
+  /** Socket.IO connections (of a room, or all) across the cluster, each node answering for its own; this node's when Redis is away. */
+  async sockets(room?: string): Promise<{ scope: 'cluster' | 'local'; sockets: SocketView[] }> {
+    const local = this.localSockets(room);
+    const io = this.io;
+    if (!io || !this.link?.up) return { scope: 'local', sockets: local };
+    const { answers, shortfall } = await askOtherNodes<unknown>(io, SOCKETS_QUERY, [room ?? null], NODE_ANSWER_MS);
+    if (shortfall !== undefined) {
+      this.logger.debug({ err: shortfall }, 'cluster-wide socket list incomplete; answering for this node');
+      return { scope: 'local', sockets: local };
+    }
+    return { scope: 'cluster', sockets: [...local, ...(answers.filter(Array.isArray).flat() as SocketView[])] };
   }
 
   /**

@@ -1,42 +1,27 @@
 // Owns this node's writes to the shared history: every room hit of every event the node routes goes to
 // Redis (in arrival order, on the one commands connection), and each room counts the hits it sent, so a
-// resume can tell whether an event slipped in while it was reading. No sessions, no sockets.
+// resume can tell whether an event slipped in while it was reading. Server-side broadcasts are kept too
+// (they go through the same fan-out). No sessions, no sockets.
 import type { Logger } from 'pino';
-import type { FanoutBatch, FanoutTarget } from '../hub/fanout';
+import type { FanoutBatch, FanoutObserver } from '../hub/fanout';
 import type { Room } from '../hub/subscription-index';
 import { mayEmitAsNamedEvent } from '../protocol/socket-event-names';
-import { eventId, hitId, RedisHistory } from './redis-history';
-
-const eventIds = new WeakMap<FanoutBatch, string>();
+import { hitId, RedisHistory } from './redis-history';
 
 /**
- * The identity of a routed event (its routing key and body), computed once per batch whoever asks first.
- * @example const ev = eventIdOf(batch); hitId(room.name, ev)
+ * The Socket.IO offset-independent identity of one room hit: the room and the event's identity (its
+ * routing key and body), the same on every node that routes it.
+ * @example hitOf(batch, hit.room.name)
  */
-export function eventIdOf(batch: FanoutBatch): string {
-  let id = eventIds.get(batch);
-  if (id === undefined) {
-    id = eventId(batch.routed.routingKey, batch.socketPayloadJson);
-    eventIds.set(batch, id);
-  }
-  return id;
+export function hitOf(batch: FanoutBatch, room: string): string {
+  return hitId(room, batch.eventId);
 }
 
 /**
- * The Socket.IO offset of one room's `message` packet: the room hit's identity, which any node can
- * turn into a history position while the hit's dedupe key lives.
- * @example const offset = hitOffset(batch, hit.room.name);
+ * A fan-out observer that appends to the shared history (after the transports wrote the event).
+ * @example const writer = new HistoryWriter(history, () => link.up, logger); fanout.observe(writer);
  */
-export function hitOffset(batch: FanoutBatch, room: string): string {
-  return hitId(room, eventIdOf(batch));
-}
-
-/**
- * A fan-out target that appends to the shared history.
- * @example const writer = new HistoryWriter(history, () => link.up, logger); hub.addTarget(writer);
- */
-export class HistoryWriter implements FanoutTarget {
-  readonly name = 'shared-history';
+export class HistoryWriter implements FanoutObserver {
   private readonly counts = new WeakMap<Room, number>();
   /** Appends Redis refused (it was away or failed); the events stay live, only their history is gone. */
   failures = 0;
@@ -44,9 +29,9 @@ export class HistoryWriter implements FanoutTarget {
 
   constructor(private readonly history: RedisHistory, private readonly up: () => boolean, private readonly logger: Logger) {}
 
-  deliver(batch: FanoutBatch): void {
+  observe(batch: FanoutBatch): void {
     if (!this.up()) return;
-    const event = eventIdOf(batch);
+    const event = batch.eventId;
     const name = batch.routed.socketEventName;
     const named = mayEmitAsNamedEvent(name);
     for (const hit of batch.hits) {

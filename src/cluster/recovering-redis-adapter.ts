@@ -1,10 +1,11 @@
 // Owns Socket.IO v4 connection-state recovery in a cluster: the Redis adapter (rooms and broadcasts
-// across nodes) plus offsets every node understands (a room hit's identity) and a restore that asks the
-// shared recovery, so a client reconnecting to any node gets its socket id, rooms and missed packets.
-// Persisting at close is left to the hub's parking (a crashed node persists nothing anyway).
+// across nodes) with a restore that asks cross-node recovery, so a client reconnecting to any node gets
+// its socket id, rooms and missed packets. It says it recovers from the history (so the transport writes
+// offsets) and can refuse a socket's recovery everywhere. Persisting at close is left to the hub's
+// parking and the session directory (a crashed node persists nothing anyway).
 import { createAdapter, RedisAdapter } from '@socket.io/redis-adapter';
 import type { Namespace } from 'socket.io';
-import type { KeepPacket } from '../ops/bounded-recovery-adapter';
+import type { HistoryRecoveryAdapter } from '../transports/socketio/recovery-adapter';
 import type { RedisClient } from './redis-link';
 
 /** What socket.io's `restoreSession` resolves with. */
@@ -21,7 +22,7 @@ export type RestoreSocket = (pid: string, offset: string) => Promise<RestoredSoc
 
 /**
  * The adapter factory to hand `io.adapter()`.
- * @example io.adapter(recoveringRedisAdapter(pub, sub, { key: 'eh:socket.io' }, (pid, offset) => shared.restoreSocket(pid, offset)));
+ * @example io.adapter(recoveringRedisAdapter(pub, sub, { key: 'eh:socket.io' }, (pid, offset) => restore(pid, offset), (sid) => refuse(sid)));
  */
 export function recoveringRedisAdapter(
   pub: RedisClient,
@@ -30,12 +31,10 @@ export function recoveringRedisAdapter(
   restore: RestoreSocket,
   refuse: (sid: string) => void,
 ): (nsp: Namespace) => RedisAdapter {
-  let sequence = 0;
-  class RecoveringRedisAdapter extends RedisAdapter {
-    /** The offset the transport passes (a room hit's identity), or a local one for packets without. */
-    keep: KeepPacket = (_rooms, encode, id) => encode(id?.() ?? `eh.l${(++sequence).toString(36)}`);
+  class RecoveringRedisAdapter extends RedisAdapter implements HistoryRecoveryAdapter {
+    readonly recoversFromHistory = true as const;
 
-    /** Socket `sid`'s coming close must not be recoverable anywhere (see refuseRecovery). */
+    /** Socket `sid`'s coming close must not be recoverable on any node. */
     refuse(sid: string): void {
       refuse(sid);
     }

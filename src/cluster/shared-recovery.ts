@@ -4,26 +4,48 @@
 // missed from the shared history. Knows sessions and the hub, not the wire of any transport.
 import type { Logger } from 'pino';
 import type { BindingCatalogue } from '../bindings/catalogue';
-import type { FanoutBatch, FanoutTarget } from '../hub/fanout';
 import type { Hub } from '../hub/hub';
-import { ClientGeneration, Session, SessionTransport } from '../hub/session';
+import { Session, SessionTransport } from '../hub/session';
+import type { Resumption, Transport } from '../hub/transport';
 import { roomName } from '../hub/room-name';
 import type { HistoryWriter } from './history-writer';
 import { comparePositions, HistoryEntry, RedisHistory } from './redis-history';
 import type { RedisLink } from './redis-link';
 import { recordName, RecordedSubscription, seal, SessionDirectory, SessionRecord, unseal } from './session-directory';
 
-/** Writes nothing: the stand-in holding a resumed session's rooms until its connection takes them. */
-const HOLD_TARGET: FanoutTarget = { name: 'resume-holder', deliver: (_batch: FanoutBatch) => undefined };
+/** Writes nothing and claims nothing: the transport of the stand-ins below. */
+function holderTransport(resumption: Resumption): Transport {
+  return {
+    name: 'resume-holder',
+    labels: [],
+    resumption,
+    claimsRequest: () => false,
+    claimsUpgrade: () => false,
+    startsSession: () => false,
+    handleRequest: () => undefined,
+    handleUpgrade: () => undefined,
+    deliver: () => undefined,
+    close: () => Promise.resolve(),
+  };
+}
+const HOLDERS = { websocket: holderTransport('by-command'), socketio: holderTransport('on-reconnect') };
 
-class HolderTransport implements SessionTransport {
-  readonly target = HOLD_TARGET;
+/** The stand-in holding a resumed session's rooms on this node until its connection takes them. */
+class HolderSession implements SessionTransport {
   readonly remoteAddress = 'resume';
-  constructor(readonly generation: ClientGeneration) {}
+  readonly label = 'resume-holder';
+  readonly endedByPeer = false;
+  readonly target: Transport;
+  constructor(readonly generation: 'websocket' | 'socketio', readonly recoveryKey: string | undefined) {
+    this.target = HOLDERS[generation];
+  }
   reply(): void {}
+  replay(): void {}
+  bufferedBytes(): number {
+    return 0;
+  }
+  drop(): void {}
   closeForCredentials(): void {}
-  joinRoom(): void {}
-  leaveRoom(): void {}
 }
 
 /** A session taken over on this node: its stand-in (subscribed here) and what its client missed. */
@@ -198,14 +220,14 @@ export class SharedRecovery {
 
   /** A session subscribed here to every binding of the record; an error text when one fails. */
   private async standIn(record: SessionRecord): Promise<{ holder: Session; fresh: boolean } | string> {
-    const holder = new Session(new HolderTransport(record.generation));
+    const holder = new Session(new HolderSession(record.generation, record.sid));
     let fresh = false;
     for (const sub of record.subscriptions) {
       const plan = this.opts.catalogue.plan(sub.binding, sub.accountId);
       if (plan.ok && this.opts.hub.index.get(roomName(sub.accountId, plan.plan.requested)) === undefined) fresh = true;
       const failed = plan.ok ? await this.opts.hub.subscribe(holder, sub.accountId, [plan.plan], { ...(sub.name !== undefined ? { name: sub.name } : {}), ...(sub.metadata !== undefined ? { metadata: sub.metadata } : {}) }) : plan.error;
       if (failed) {
-        this.opts.hub.endParkedSession(holder);
+        this.opts.hub.unsubscribeAll(holder);
         return failed;
       }
     }
@@ -214,7 +236,21 @@ export class SharedRecovery {
 
   /** Ends a stand-in once its connection took the subscriptions (or the resume failed). */
   release(holder: Session): void {
-    this.opts.hub.endParkedSession(holder);
+    this.opts.hub.unsubscribeAll(holder);
+  }
+
+  /**
+   * Moves every subscription `from` holds to `to` (its rooms exist here already: no broker call, no I/O);
+   * an error text when one fails.
+   */
+  async handOver(from: Session, to: Session): Promise<string | undefined> {
+    for (const h of [...from.held.values()]) {
+      const plan = this.opts.catalogue.plan(h.binding, h.accountId);
+      if (!plan.ok) return plan.error;
+      const failed = await this.opts.hub.subscribe(to, h.accountId, [plan.plan], { ...(h.name !== undefined ? { name: h.name } : {}), ...(h.metadata !== undefined ? { metadata: h.metadata } : {}) });
+      if (failed) return failed;
+    }
+    return undefined;
   }
 
   private async positions(record: SessionRecord, accounts: string[], offset?: string): Promise<Record<string, string>> {

@@ -5,11 +5,14 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ClusterStats } from '../cluster/node-stats';
 import type { Hub } from '../hub/hub';
+import type { FanoutObserver } from '../hub/fanout';
 import type { ConsoleSample, ConsoleSeries } from '../ops/console-series';
 import { RoomEventCounter } from '../ops/room-event-counter';
 
 export interface ConsoleStreamOptions {
   hub: Hub;
+  /** Where the room counter observes the fan-out while a stream is open. */
+  fanout: { observe(observer: FanoutObserver): () => void };
   series: ConsoleSeries;
   node: string;
   version: string;
@@ -27,6 +30,7 @@ export class ConsoleStreams {
   private readonly clients = new Set<ServerResponse>();
   private readonly rooms = new RoomEventCounter();
   private ticks = 0;
+  private stopCounting?: () => void;
 
   constructor(private readonly opts: ConsoleStreamOptions) {}
 
@@ -41,7 +45,7 @@ export class ConsoleStreams {
     this.clients.add(res);
     res.on('close', () => this.leave(res));
     if (this.clients.size === 1) {
-      this.opts.hub.addTarget(this.rooms);
+      this.stopCounting = this.opts.fanout.observe(this.rooms);
       this.rooms.take([]);
       this.opts.series.start((sample) => this.tick(sample));
     }
@@ -52,7 +56,8 @@ export class ConsoleStreams {
   private leave(res: ServerResponse): void {
     if (!this.clients.delete(res) || this.clients.size > 0) return;
     this.opts.series.stop();
-    this.opts.hub.removeTarget(this.rooms);
+    this.stopCounting?.();
+    this.stopCounting = undefined;
   }
 
   private send(res: ServerResponse, event: string, data: unknown): void {
@@ -81,6 +86,7 @@ export class ConsoleStreams {
     for (const res of [...this.clients]) res.end();
     this.clients.clear();
     this.opts.series.stop();
-    this.opts.hub.removeTarget(this.rooms);
+    this.stopCounting?.();
+    this.stopCounting = undefined;
   }
 }

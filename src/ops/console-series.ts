@@ -4,7 +4,6 @@
 import type { Registry } from 'prom-client';
 import type { LimitsCounters } from '../auth/limits-counters';
 import type { Hub } from '../hub/hub';
-import { generationOf } from './metrics';
 
 /** One point of every chart, for one interval. */
 export interface ConsoleSample {
@@ -159,7 +158,7 @@ export class ConsoleSeries {
     const refusals: Record<string, number> = {};
     for (const [kind, n] of Object.entries(totals.refusals)) refusals[kind] = n - (before.refusals[kind] ?? 0);
     const connections: Record<string, number> = { websocket: 0, socketio: 0, 'socketio-eio3': 0, 'socketio-legacy': 0 };
-    for (const session of this.sources.hub.sessions) if (!session.closed) connections[generationOf(session)] = (connections[generationOf(session)] ?? 0) + 1;
+    for (const session of this.sources.hub.sessions) if (!session.closed) connections[session.transport.label] = (connections[session.transport.label] ?? 0) + 1;
     const sample: ConsoleSample = {
       at: now,
       seconds: Math.round(seconds * 1000) / 1000,

@@ -2,9 +2,8 @@
 // gauges read from the hub and the bus at scrape time, and cheap counters the seams bump. No business rules.
 import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { FanoutBatch, FanoutTarget } from '../hub/fanout';
+import type { FanoutBatch, FanoutObserver } from '../hub/fanout';
 import type { Hub } from '../hub/hub';
-import type { Session } from '../hub/session';
 import type { Reply } from '../protocol/replies';
 import { replyError } from '../protocol/replies';
 import { ErrorText } from '../protocol/error-texts';
@@ -14,17 +13,12 @@ import { counterFrom } from './counter-metrics';
 export interface MetricsSources {
   hub: Hub;
   bus: { readonly boundCount: number; readonly reconnects: number; readonly ready: boolean };
+  /** Every label the transports' connections report (each is shown, at zero too). */
+  labels: () => readonly string[];
 }
 
 /** Error kinds counted by `eh_errors_total{kind}`; a closed set, so the label stays low-cardinality. */
 type ErrorKind = 'client_input' | 'auth' | 'broker' | 'internal' | 'slow_client' | 'dead_peer';
-
-/** Connection label: the client generation, with Socket.IO split by Engine.IO revision. */
-export function generationOf(session: Session): string {
-  const transport = session.transport as { generation: string; socket?: { conn?: { protocol?: number } } };
-  if (transport.generation === 'socketio' && transport.socket?.conn?.protocol === 3) return 'socketio-eio3';
-  return transport.generation;
-}
 
 function errorKindOf(text: string): ErrorKind {
   if (text.startsWith('internal error')) return 'internal';
@@ -36,7 +30,7 @@ function errorKindOf(text: string): ErrorKind {
 /**
  * The metrics of one bridge: `registry.metrics()` is what `GET /metrics` serves.
  * @example
- * const metrics = new OpsMetrics({ hub, bus }); hub.addTarget(metrics.fanoutObserver);
+ * const metrics = new OpsMetrics({ hub, bus, labels }); new EventFanout({ …, observers: [metrics.fanoutObserver] });
  * metrics.countReply(reply); await metrics.registry.metrics();
  */
 export class OpsMetrics {
@@ -48,13 +42,13 @@ export class OpsMetrics {
   private readonly dropped: Counter<'reason'>;
   private readonly disconnects: Counter<'reason' | 'generation'>;
 
-  /** A fan-out target added after the transports: counts writes and observes latency once per event. */
-  readonly fanoutObserver: FanoutTarget;
+  /** Runs after the transports: counts writes and observes latency once per event. */
+  readonly fanoutObserver: FanoutObserver;
 
   constructor(sources: MetricsSources) {
     const registry = this.registry;
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
-    const { hub, bus } = sources;
+    const { hub, bus, labels } = sources;
     new Gauge({
       name: 'eh_connections',
       help: 'Open client connections by client generation',
@@ -62,8 +56,8 @@ export class OpsMetrics {
       registers: [registry],
       collect() {
         this.reset();
-        for (const g of ['websocket', 'socketio', 'socketio-eio3', 'socketio-legacy']) this.set({ generation: g }, 0);
-        for (const session of hub.sessions) if (!session.closed) this.inc({ generation: generationOf(session) });
+        for (const g of labels()) this.set({ generation: g }, 0);
+        for (const session of hub.sessions) if (!session.closed) this.inc({ generation: session.transport.label });
       },
     });
     new Gauge({
@@ -116,12 +110,11 @@ export class OpsMetrics {
     const delivered = this.delivered;
     const latency = this.latency;
     this.fanoutObserver = {
-      name: 'metrics',
-      deliver(batch: FanoutBatch): void {
+      observe(batch: FanoutBatch): void {
         for (const hit of batch.hits) {
           for (const [target, members] of hit.room.members) delivered.inc({ transport: target.name }, members.size);
         }
-        if (hub.arrivedAt !== undefined) latency.observe((performance.now() - hub.arrivedAt) / 1000);
+        if (batch.arrivedAt !== undefined) latency.observe((performance.now() - batch.arrivedAt) / 1000);
       },
     };
   }

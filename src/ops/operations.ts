@@ -1,21 +1,17 @@
-// Owns the operational layer of one app: metrics, readiness, slow-client policy, missed-event recovery
+// Owns the operational layer of one app: metrics, readiness, slow-client policy, recovery gauges
 // and the graceful drain, wired to the hub, bus and servers the composition root hands over.
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
-import type { Server as SocketIoServer, ServerOptions } from 'socket.io';
 import { Gauge } from 'prom-client';
 import { LimitsCounters, registerLimitsMetrics } from '../auth/limits-counters';
-import type { TokenLifetime } from '../auth/token-lifetime';
-import type { BindingCatalogue } from '../bindings/catalogue';
 import type { Config } from '../config';
-import type { CommandHandler } from '../hub/command-handler';
 import type { Hub } from '../hub/hub';
 import type { RequestHandler } from '../http/json-io';
-import { BoundedRecovery, boundedRecoveryAdapter } from './bounded-recovery-adapter';
+import type { History } from '../recovery/history';
+import type { ParkingLot } from '../recovery/parking';
 import { drain, DrainStep, flushClientBuffers, trackSockets } from './drain';
 import { metricsRoute, ReadinessChecks } from './health';
-import { generationOf, OpsMetrics } from './metrics';
-import { SessionRecovery } from './recovery';
+import type { OpsMetrics } from './metrics';
 import { SlowClientGuard } from './slow-clients';
 
 export interface OperationsParts {
@@ -23,16 +19,12 @@ export interface OperationsParts {
   logger: Logger;
   hub: Hub;
   bus: { readonly ready: boolean; readonly boundCount: number; readonly reconnects: number; pause(): Promise<void> };
-  handler: CommandHandler;
-  catalogue: BindingCatalogue;
-  io: SocketIoServer;
+  metrics: OpsMetrics;
   httpServer: HttpServer;
+  /** Recovery's history and parked connections, shown as gauges; parking stops at shutdown. */
+  recovery: { history: History; parking: ParkingLot };
   /** Abuse-limit counters (auth/limits-counters), exposed as `eh_limits_*_total`. */
   limits?: LimitsCounters;
-  /** Socket.IO's recovery buffer, exposed as gauges. */
-  socketIoRecovery?: SocketIoRecovery;
-  /** Token lifetime, told when recovered connections take over subscriptions and their tokens. */
-  tokenLifetime?: Pick<TokenLifetime, 'recovered'>;
 }
 
 /** How the app closes its own parts during a drain. */
@@ -43,83 +35,36 @@ export interface ShutdownHooks {
   closeBackends(): Promise<void>;
 }
 
-/** Socket.IO's side of recovery: its server options, and the bounded packet buffer when recovery is on. */
-export interface SocketIoRecovery {
-  options: Partial<ServerOptions>;
-  buffer?: BoundedRecovery;
-}
-
-/**
- * Socket.IO connection-state recovery within `EH_RECOVERY_WINDOW_MS` (none when 0), keeping at most
- * `EH_RECOVERY_MAX_EVENTS` events (two packets each: the named event and `message`).
- * @example const recovery = socketIoRecovery(config); new Server(httpServer, { ...recovery.options })
- */
-export function socketIoRecovery(config: Pick<Config, 'recoveryWindowMs' | 'recoveryMaxEvents'>): SocketIoRecovery {
-  if (config.recoveryWindowMs <= 0) return { options: {} };
-  const buffer = boundedRecoveryAdapter(config.recoveryMaxEvents * 2);
-  return {
-    options: { connectionStateRecovery: { maxDisconnectionDuration: config.recoveryWindowMs, skipMiddlewares: true }, adapter: buffer.adapter as unknown as ServerOptions['adapter'] },
-    buffer,
-  };
-}
-
 /**
  * Everything an operator needs from one running bridge.
- * @example const ops = new Operations({ config, logger, hub, bus, handler, catalogue, io, httpServer }); … await ops.shutdown(hooks);
+ * @example const ops = new Operations({ config, logger, hub, bus, metrics, httpServer, recovery }); … await ops.shutdown(hooks);
  */
 export class Operations {
   readonly metrics: OpsMetrics;
   readonly readiness: ReadinessChecks;
-  readonly recovery: SessionRecovery;
   readonly slowClients: SlowClientGuard;
   readonly metricsRoute: RequestHandler;
   private readonly sockets: ReturnType<typeof trackSockets>;
   draining = false;
 
   constructor(private readonly parts: OperationsParts) {
-    const { config, logger, hub, bus, handler, catalogue, io, httpServer } = parts;
-    this.metrics = new OpsMetrics({ hub, bus });
-    if (parts.limits) registerLimitsMetrics(parts.limits, this.metrics.registry);
+    const { config, logger, hub, bus, metrics, httpServer } = parts;
+    this.metrics = metrics;
+    if (parts.limits) registerLimitsMetrics(parts.limits, metrics.registry);
     this.readiness = new ReadinessChecks(bus, () => this.draining);
-    this.metricsRoute = metricsRoute(this.metrics);
-    this.recovery = new SessionRecovery({
-      hub,
-      catalogue,
-      logger,
-      windowMs: config.recoveryWindowMs,
-      maxEvents: config.recoveryMaxEvents,
-      // The configured access control: the driver may have to ask (Crossbar's account tree).
-      authorize: (identity, accountId, token) => handler.access.authorize(identity, accountId, token),
-      onRecovered: (session) => {
-        parts.tokenLifetime?.recovered(session).catch((err: Error) => logger.error({ err }, 'token re-validation after recovery failed'));
-      },
-    });
-    const recovery = this.recovery;
-    new Gauge({ name: 'eh_recovery_parked_sessions', help: 'Dropped connections whose subscriptions are kept for missed-event recovery', registers: [this.metrics.registry], collect() { this.set(recovery.parkedCount); } });
-    new Gauge({ name: 'eh_recovery_journal_events', help: 'Events kept for raw WebSocket resume', registers: [this.metrics.registry], collect() { this.set(recovery.journal.size); } });
-    const sioBuffer = parts.socketIoRecovery?.buffer;
-    if (sioBuffer) {
-      new Gauge({ name: 'eh_recovery_socketio_packets', help: 'Packets kept for Socket.IO v4 connection-state recovery', registers: [this.metrics.registry], collect() { this.set(sioBuffer.kept()); } });
-      new Gauge({ name: 'eh_recovery_socketio_evicted_packets', help: 'Packets dropped from the Socket.IO recovery buffer by EH_RECOVERY_MAX_EVENTS since start', registers: [this.metrics.registry], collect() { this.set(sioBuffer.evicted()); } });
+    this.metricsRoute = metricsRoute(metrics);
+    const { history, parking } = parts.recovery;
+    const registers = [metrics.registry];
+    new Gauge({ name: 'eh_recovery_parked_sessions', help: 'Dropped connections whose subscriptions are kept for missed-event recovery', registers, collect() { this.set(parking.count); } });
+    new Gauge({ name: 'eh_recovery_journal_events', help: 'Events kept in the recovery history (raw WebSocket resume and Socket.IO v4 recovery)', registers, collect() { this.set(history.size); } });
+    if (config.recoveryWindowMs > 0) {
+      // The same history, counted as Socket.IO packets (the named event and `message`): the names operators know.
+      new Gauge({ name: 'eh_recovery_socketio_packets', help: 'Packets kept for Socket.IO v4 connection-state recovery (two per event in the history)', registers, collect() { this.set(history.size * 2); } });
+      new Gauge({ name: 'eh_recovery_socketio_evicted_packets', help: 'Packets dropped from the recovery history by EH_RECOVERY_MAX_EVENTS since start (two per event)', registers, collect() { this.set(history.evicted * 2); } });
     }
-    hub.parking = this.recovery;
-    hub.addTarget(this.recovery.journal);
-    hub.addTarget(this.metrics.fanoutObserver);
-    this.recovery.attachSocketIo(io);
-    handler.resume = async (session, command, identity) => {
-      const accounts = () => new Set([...session.held.values()].map((h) => h.accountId));
-      const before = accounts();
-      const reply = await this.recovery.resume(session, command, identity);
-      // The accounts resumed here hold on the resuming token (it was authorized for them): its end ends them.
-      if (reply === undefined) {
-        for (const accountId of accounts()) if (!before.has(accountId)) handler.access.granted(session, accountId, command.authToken ?? '', identity);
-      }
-      return reply;
-    };
-    handler.replyObservers.push((_session, reply) => this.metrics.countReply(reply), this.recovery.observeReply);
-    this.slowClients = new SlowClientGuard(hub, this.metrics, logger, {
+    this.slowClients = new SlowClientGuard(hub, metrics, logger, {
       maxBufferedBytes: config.maxBufferedBytes,
-      onDrop: (session) => this.recovery.markResumable(session),
+      onDrop: (session) => parking.markResumable(session),
     });
     this.sockets = trackSockets(httpServer);
   }
@@ -137,7 +82,7 @@ export class Operations {
         name: 'stop accepting',
         run: () => {
           this.draining = true;
-          this.recovery.disable();
+          this.parts.recovery.parking.disable();
           this.slowClients.close();
           httpServer.close();
           httpServer.closeIdleConnections();
@@ -148,7 +93,7 @@ export class Operations {
       {
         name: 'tell clients to reconnect elsewhere',
         run: () => {
-          for (const session of hub.sessions) this.metrics.countDisconnect('shutdown', generationOf(session));
+          for (const session of hub.sessions) this.metrics.countDisconnect('shutdown', session.transport.label);
           return hooks.closeClients();
         },
       },

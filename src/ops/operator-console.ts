@@ -8,6 +8,7 @@ import type { LimitsCounters } from '../auth/limits-counters';
 import type { Cluster } from '../cluster/cluster';
 import { ConnectionDirectory, parseConnectionQuery } from '../cluster/connection-directory';
 import type { Hub } from '../hub/hub';
+import type { FanoutObserver } from '../hub/fanout';
 import type { Session } from '../hub/session';
 import { adminConsole } from '../http/admin-console';
 import { ConsoleStreams } from '../http/admin-console-stream';
@@ -19,6 +20,8 @@ export interface OperatorConsoleParts {
   adminToken: string | undefined;
   publicDir: string;
   hub: Hub;
+  /** The fan-out, observed (room rates) while a console stream is open. */
+  fanout: { observe(observer: FanoutObserver): () => void };
   bus: { readonly ready: boolean; readonly boundCount: number; readonly reconnects: number };
   cluster: Cluster;
   ops: Operations;
@@ -42,7 +45,7 @@ export class OperatorConsole {
     const { hub, bus, cluster, ops, logger } = parts;
     this.directory = new ConnectionDirectory({ hub, node: cluster.node, expiresAt: parts.expiresAt, clusterUp: () => cluster.redisStatus === 'up' });
     const series = new ConsoleSeries({ hub, bus, registry: ops.metrics.registry, limits: parts.limits });
-    this.streams = new ConsoleStreams({ hub, series, node: cluster.node, version: parts.version, stats: () => cluster.stats(), logger });
+    this.streams = new ConsoleStreams({ hub, fanout: parts.fanout, series, node: cluster.node, version: parts.version, stats: () => cluster.stats(), logger });
     this.handler = adminConsole({ adminToken: parts.adminToken, publicDir: parts.publicDir, streams: this.streams, directory: this.directory, addressOf: parts.addressOf, logger });
     cluster.vitals = () => ({ broker: { ready: bus.ready, bindings: bus.boundCount, reconnects: bus.reconnects }, draining: ops.draining });
     cluster.connections = async (params) => {

@@ -1,6 +1,6 @@
-// Owns the per-room event rates the operator console shows: a fan-out observer added to the hub only
+// Owns the per-room event rates the operator console shows: a fan-out observer that runs only
 // while a console watches (removed when the last one leaves), counting the events each room received.
-import type { FanoutBatch, FanoutTarget } from '../hub/fanout';
+import type { FanoutBatch, FanoutObserver } from '../hub/fanout';
 import type { Room } from '../hub/subscription-index';
 
 /** One room as the console lists it. */
@@ -15,14 +15,13 @@ export interface RoomView {
 
 /**
  * Counts events per room between two reads.
- * @example hub.addTarget(counter); … const rooms = counter.take(hub.index.allRooms(), 2); hub.removeTarget(counter);
+ * @example const stop = fanout.observe(counter); … const rooms = counter.take(hub.index.allRooms(), 2); stop();
  */
-export class RoomEventCounter implements FanoutTarget {
-  readonly name = 'console-room-rates';
+export class RoomEventCounter implements FanoutObserver {
   private counts = new Map<Room, number>();
   private since = Date.now();
 
-  deliver(batch: FanoutBatch): void {
+  observe(batch: FanoutBatch): void {
     for (const hit of batch.hits) this.counts.set(hit.room, (this.counts.get(hit.room) ?? 0) + 1);
   }
 

@@ -1,13 +1,12 @@
-// Owns the `/socket.io/1/…` route on the shared port: sends each request or upgrade to the handshake,
-// a polling or the websocket transport, and shuts them down. Composition only: no wire format here.
-import type { InboundGuard } from '../../auth/inbound-guard';
-import type { ClientAddress } from '../../http/client-address';
+// Owns Socket.IO 0.9 clients, the `/socket.io/1/…` route on the shared port: sends each request or
+// upgrade to the handshake, a polling or the websocket transport, writes events through its fan-out and
+// shuts them down. Its dropped sessions do not resume. Composition only: no wire format here.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { CommandHandler } from '../../hub/command-handler';
-import type { Hub } from '../../hub/hub';
-import type { Route } from '../../http/upgrade-dispatcher';
+import type { FanoutBatch } from '../../hub/fanout';
+import type { Transport } from '../../hub/transport';
+import type { TransportParts } from '../parts';
 import { answerHandshake } from './handshake';
 import { sendPlain } from './http-replies';
 import { InboundPackets } from './inbound-packets';
@@ -18,49 +17,60 @@ import { PollingTransport } from './polling-transport';
 import { LegacySessionRegistry } from './session-registry';
 import { LegacyWebSocketTransport } from './websocket-transport';
 
-/** The route's settings: the protocol timings plus input limits. */
-export interface LegacyOptions extends LegacyTimings {
-  /** Largest inbound packet, frame or POST body, in bytes. */
-  maxMessageBytes: number;
-  /** Packets a session may buffer between polls before it is closed as too slow. */
-  maxBufferedPackets?: number;
-  /** The per-connection rate limit (and size limit) every transport applies. */
-  guard?: InboundGuard;
-  /** The client address of the handshake request (X-Forwarded-For from trusted proxies only). */
-  addressOf?: (req: IncomingMessage) => ClientAddress;
-  /** Counts a new session against its IP's connection limit (checked at the handshake); returns the release. */
-  countSession?: (req: IncomingMessage) => () => void;
-}
+/** Packets a session may buffer between polls before it is closed as too slow. */
+const MAX_BUFFERED_PACKETS = 1000;
 
 /**
- * Socket.IO 0.9 (protocol revision 1) clients, as one route of the shared HTTP server.
- * @example
- * const legacy = new LegacySocketIoRoute(hub, handler, logger, options);
- * hub.addTarget(legacy.fanout);
- * installDispatcher(httpServer, [legacy], fallback);
+ * Socket.IO 0.9 (protocol revision 1) clients.
+ * @example const transports: Transport[] = [new LegacySocketIoTransport(parts), …];
  */
-export class LegacySocketIoRoute implements Route {
-  readonly name = 'socket.io-0.9';
-  readonly fanout = new LegacyFanout();
+export class LegacySocketIoTransport implements Transport {
+  readonly name = 'socketio-legacy';
+  readonly labels = ['socketio-legacy'];
+  readonly resumption = 'none';
   readonly registry = new LegacySessionRegistry();
+  private readonly fanout = new LegacyFanout(this);
   private readonly polling: PollingTransport;
   private readonly websocket: LegacyWebSocketTransport;
+  private readonly logger: Logger;
+  private readonly timings: LegacyTimings;
 
-  constructor(private readonly hub: Hub, handler: CommandHandler, private readonly logger: Logger, private readonly options: LegacyOptions) {
-    const inbound = new InboundPackets(handler, logger, options.maxMessageBytes, options.guard);
-    this.polling = new PollingTransport(this.registry, inbound, logger, options.maxMessageBytes);
-    this.websocket = new LegacyWebSocketTransport(this.registry, inbound, logger, options.maxMessageBytes);
+  constructor(private readonly parts: TransportParts) {
+    const { config, handler, logger, guard } = parts;
+    this.logger = logger;
+    this.timings = {
+      heartbeatIntervalMs: config.legacyHeartbeatIntervalMs,
+      heartbeatTimeoutMs: config.legacyHeartbeatTimeoutMs,
+      closeTimeoutMs: config.legacyCloseTimeoutMs,
+      pollTimeoutMs: config.legacyPollTimeoutMs,
+    };
+    const inbound = new InboundPackets(handler, logger, config.maxMessageBytes, guard);
+    this.polling = new PollingTransport(this.registry, inbound, logger, config.maxMessageBytes);
+    this.websocket = new LegacyWebSocketTransport(this.registry, inbound, logger, config.maxMessageBytes);
   }
 
-  claims(url: string): boolean {
-    return LEGACY_PATH.test(url);
+  claimsRequest(req: IncomingMessage): boolean {
+    return LEGACY_PATH.test(req.url ?? '/');
+  }
+
+  claimsUpgrade(req: IncomingMessage): boolean {
+    return LEGACY_PATH.test(req.url ?? '/');
+  }
+
+  /** The handshake, `GET /socket.io/1/`, starts a session; transport requests go on with one. */
+  startsSession(req: IncomingMessage): boolean {
+    return /^\/socket\.io\/1\/?$/.test((req.url ?? '/').split('?')[0]!);
+  }
+
+  deliver(batch: FanoutBatch): void {
+    this.fanout.deliver(batch);
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const request = parseLegacyUrl(req.url ?? '/');
     switch (request.kind) {
       case 'handshake':
-        return answerHandshake(req, res, request.query, () => this.openSession(req), this.options);
+        return answerHandshake(req, res, request.query, () => this.openSession(req), this.timings);
       case 'transport':
         if (request.transport === 'websocket') return sendPlain(req, res, 400, 'the websocket transport needs an HTTP upgrade');
         return this.polling.handle(req, res, request.transport, request.sid, request.query);
@@ -94,16 +104,16 @@ export class LegacySocketIoRoute implements Route {
   }
 
   private openSession(req: IncomingMessage): string {
-    const remote = this.options.addressOf?.(req).ip ?? req.socket.remoteAddress ?? 'unknown';
-    const release = this.options.countSession?.(req) ?? (() => undefined);
+    const remote = this.parts.addressOf(req).ip;
+    const release = this.parts.sessions.countSession(req);
     const connection = this.registry.create(
       (sid) =>
         new LegacyConnection(sid, remote, {
-          hub: this.hub,
-          target: this.fanout,
-          timings: this.options,
+          hub: this.parts.hub,
+          target: this,
+          timings: this.timings,
           logger: this.logger,
-          maxBufferedPackets: this.options.maxBufferedPackets ?? 1000,
+          maxBufferedPackets: MAX_BUFFERED_PACKETS,
           onClosed: (closed) => {
             release();
             this.registry.remove(closed);

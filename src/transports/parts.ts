@@ -1,0 +1,36 @@
+// Owns what every transport is built from: the hub and the command pipeline it feeds, the settings,
+// the guard in front of its sessions (limits, per-IP counting), and recovery. The composition root
+// builds one of these and hands the same to every transport of its list.
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { InboundGuard } from '../auth/inbound-guard';
+import type { ClientAddress } from '../http/client-address';
+import type { CommandHandler } from '../hub/command-handler';
+import type { Hub } from '../hub/hub';
+import type { ReconnectRecovery } from '../recovery/session-recovery';
+
+/** Counting a transport's sessions against the per-IP cap (the guard's admission). */
+export interface SessionCounter {
+  /** Counts one connection of the request's IP until `closer` emits close; false when at the cap. */
+  count(req: IncomingMessage, closer: { once(event: 'close', fn: () => void): unknown }): boolean;
+  /** Counts a session that has no socket of its own (long polling) until the returned release runs. */
+  countSession(req: IncomingMessage): () => void;
+}
+
+/**
+ * Everything a transport needs.
+ * @example const transports: Transport[] = [new WebSocketTransport(parts)];
+ */
+export interface TransportParts {
+  config: Config;
+  hub: Hub;
+  handler: CommandHandler;
+  logger: Logger;
+  /** Rate and size limits on inbound messages. */
+  guard: InboundGuard;
+  /** The client address of a request (X-Forwarded-For from trusted proxies only). */
+  addressOf(req: IncomingMessage): ClientAddress;
+  sessions: SessionCounter;
+  recovery: ReconnectRecovery;
+}

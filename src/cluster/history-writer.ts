@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { FanoutBatch, FanoutObserver } from '../hub/fanout';
 import type { Room } from '../hub/subscription-index';
 import { mayEmitAsNamedEvent } from '../protocol/socket-event-names';
-import { hitId, RedisHistory } from './redis-history';
+import { comparePositions, hitId, RedisHistory } from './redis-history';
 
 /**
  * The Socket.IO offset-independent identity of one room hit: the room and the event's identity (its
@@ -34,13 +34,31 @@ export class HistoryWriter implements FanoutObserver {
     const event = batch.eventId;
     const name = batch.routed.socketEventName;
     const named = mayEmitAsNamedEvent(name);
+    const appends: Array<Promise<[string, string]>> = [];
     for (const hit of batch.hits) {
       const room = hit.room;
       this.counts.set(room, (this.counts.get(room) ?? 0) + 1);
-      this.history
-        .append({ accountId: room.accountId, room: room.name, envelope: hit.envelopeJson, name: named ? name : '', payload: named ? batch.socketPayloadJson : '', event })
-        .catch((err: Error) => this.failed(err));
+      const done = this.history.append({ accountId: room.accountId, room: room.name, envelope: hit.envelopeJson, name: named ? name : '', payload: named ? batch.socketPayloadJson : '', event });
+      done.catch((err: Error) => this.failed(err));
+      appends.push(done.then((id) => [room.accountId, id]));
     }
+    // The batch's own history position (a Socket.IO offset) names these entries on every node.
+    const local = batch.position;
+    if (local === undefined) return;
+    Promise.all(appends)
+      .then((ids) => {
+        const byAccount = new Map<string, { first: string; last: string }>();
+        for (const [a, id] of ids) {
+          const seen = byAccount.get(a);
+          if (!seen) byAccount.set(a, { first: id, last: id });
+          else {
+            if (comparePositions(id, seen.first) < 0) seen.first = id;
+            if (comparePositions(id, seen.last) > 0) seen.last = id;
+          }
+        }
+        return this.history.mapLocal(local, byAccount);
+      })
+      .catch((err: Error) => this.failed(err));
   }
 
   /** Hits appended so far for these rooms (a resume reads again when the sum moved while it read). */

@@ -16,7 +16,6 @@ import type { ParkingLot } from '../recovery/parking';
 import type { SessionRecovery } from '../recovery/session-recovery';
 import type { Cluster } from './cluster';
 import { crossNodeResume } from './cross-node-resume';
-import { hitId } from './redis-history';
 import type { SessionRecord } from './session-directory';
 import { SharedRecovery } from './shared-recovery';
 
@@ -106,10 +105,11 @@ export function wireSharedRecovery(w: RecoveryWiring): SharedRecoveryHooks | und
     setTimeout(() => pending.delete(record.sid!), w.recovery.windowMs).unref();
     return undefined;
   };
-  w.cluster.restoreSocket = async (pid) => {
+  w.cluster.restoreSocket = async (pid, offset) => {
     if (!w.recovery.reconnects) return null;
     const restored = await shared
       .restore(pid, {
+        offset,
         authorize: authorizeRecord,
         local: (record) => {
           const here = record.sid ? w.parking.get(record.sid) : undefined;
@@ -128,8 +128,10 @@ export function wireSharedRecovery(w: RecoveryWiring): SharedRecoveryHooks | und
     else w.parking.park(holder, () => w.hub.unsubscribeAll(holder));
     const missedPackets: unknown[][] = [];
     const named = new Set<string>();
+    // Replayed packets carry this node's head: a client that drops again right after resumes from it.
+    const replayed = `${w.recovery.head()}.r0`;
     for (const e of entries) {
-      const offset = hitId(e.room, e.event);
+      const offset = replayed;
       if (e.name && !named.has(e.event)) {
         named.add(e.event);
         missedPackets.push([e.name, JSON.parse(e.payload) as unknown, offset]);

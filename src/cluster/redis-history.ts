@@ -145,7 +145,40 @@ export class RedisHistory {
     return this.last.then(() => undefined);
   }
 
-  /** The position of a room hit while its dedupe key lives (a Socket.IO offset), if known. */
+  /** A node's map from its own (in-process) history positions to the shared ones, per account. */
+  private localKey(nodeTag: string): string {
+    return `${this.opts.prefix}:hloc:${nodeTag}`;
+  }
+
+  /**
+   * Records where one of this node's own history positions (what its Socket.IO offsets carry) falls in
+   * each account's shared stream: the first and last room hit of that event. Positions only grow.
+   */
+  async mapLocal(localPosition: string, byAccount: ReadonlyMap<string, { first: string; last: string }>): Promise<void> {
+    if (byAccount.size === 0) return;
+    const fields: Record<string, string> = {};
+    for (const [a, p] of byAccount) fields[a] = `${p.first}|${p.last}`;
+    const key = this.localKey(this.opts.nodeTag);
+    await this.opts.client.multi().xAdd(key, localPosition, fields, { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.opts.maxEvents } }).pExpire(key, this.opts.windowMs).exec();
+  }
+
+  /**
+   * The shared positions of node `nodeTag`'s newest mapped event at or before its own position
+   * `localPosition`: per account, its first and last room hit; undefined when none is known.
+   */
+  async sharedOfLocal(nodeTag: string, localPosition: string): Promise<{ exact: boolean; byAccount: Map<string, { first: string; last: string }> } | undefined> {
+    const found = (await this.opts.client.xRevRange(this.localKey(nodeTag), localPosition, '-', { COUNT: 1 })) as RawEntry[];
+    const entry = found[0];
+    if (!entry) return undefined;
+    const byAccount = new Map<string, { first: string; last: string }>();
+    for (const [a, v] of Object.entries(entry.message)) {
+      const [first = '', last = ''] = v.split('|');
+      byAccount.set(a, { first, last });
+    }
+    return { exact: entry.id === localPosition, byAccount };
+  }
+
+  /** The position of a room hit while its dedupe key lives, if known. */
   async positionOfHit(hit: string): Promise<string | undefined> {
     return (await this.opts.client.get(this.hitKey(hit))) ?? undefined;
   }

@@ -10,6 +10,7 @@ import type { Resumption, Transport } from '../hub/transport';
 import { roomName } from '../hub/room-name';
 import type { HistoryWriter } from './history-writer';
 import { comparePositions, HistoryEntry, RedisHistory } from './redis-history';
+import { positionBefore } from '../recovery/history';
 import type { RedisLink } from './redis-link';
 import { recordName, RecordedSubscription, seal, SessionDirectory, SessionRecord, unseal } from './session-directory';
 
@@ -255,17 +256,24 @@ export class SharedRecovery {
 
   private async positions(record: SessionRecord, accounts: string[], offset?: string): Promise<Record<string, string>> {
     const positions = { ...record.positions };
-    if (offset !== undefined && accounts.length === 1) {
-      // What the client itself says it received last: exact even for events written to a dying connection.
-      const at = await this.opts.history.positionOfHit(offset);
-      if (at !== undefined) return { [accounts[0]!]: at };
-    }
     if (!record.parked) {
       // Its node died without parking it: the last events that node appended are the best knowledge.
       const lastOfNode = await this.opts.history.nodePositions(record.node, accounts);
       for (const a of accounts) {
         const p = lastOfNode[a];
         if (p !== undefined && (positions[a] === undefined || comparePositions(p, positions[a]) > 0)) positions[a] = p;
+      }
+    }
+    if (offset !== undefined) {
+      // What the client itself says it received last (a Socket.IO offset: its node's own position, then
+      // `.k` for the k-th message of that event): exact even for what was written to a dying connection.
+      const dot = offset.indexOf('.');
+      const local = dot >= 0 ? offset.slice(0, dot) : offset;
+      const mapped = /^\d{1,15}-\d{1,15}$/.test(local) ? await this.opts.history.sharedOfLocal(record.node, local) : undefined;
+      for (const [a, p] of mapped?.byAccount ?? []) {
+        if (!accounts.includes(a)) continue;
+        // A bare position is the event's named packet: its messages are still owed.
+        positions[a] = mapped!.exact && dot < 0 ? positionBefore(p.first) : p.last;
       }
     }
     return positions;

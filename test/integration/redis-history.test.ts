@@ -104,6 +104,21 @@ it('gives a stream and its dedupe keys the window as their lifetime', async () =
   expect(await a.pTTL(node.positionsKey())).toBeLessThanOrEqual(5_000);
 });
 
+it('maps a node\'s own history positions to the shared ones, so its Socket.IO offsets mean something elsewhere', async () => {
+  const account = newAccountId();
+  const node = history(a, 'node-map');
+  const first = await node.append(hit(account, 'call.*.*', 1));
+  const second = await node.append(hit(account, 'fax.*', 1));
+  await node.mapLocal('1000-1', new Map([[account, { first, last: second }]]));
+  await node.mapLocal('1000-5', new Map([[account, { first: second, last: second }]]));
+  const reader = history(b, 'other-node');
+  expect(await reader.sharedOfLocal('node-map', '1000-1')).toEqual({ exact: true, byAccount: new Map([[account, { first, last: second }]]) });
+  // A position between two mapped events (a reply's offset) stands at the one before it.
+  expect((await reader.sharedOfLocal('node-map', '1000-3'))?.exact).toBe(false);
+  expect((await reader.sharedOfLocal('node-map', '1000-3'))?.byAccount.get(account)).toEqual({ first, last: second });
+  expect(await reader.sharedOfLocal('node-map', '999-0')).toBeUndefined();
+});
+
 describe('session directory', () => {
   it('starts a new record at the node\'s last position, parks it at the exact one, and gives it to one claimer', async () => {
     const account = newAccountId();

@@ -5,49 +5,14 @@
 import type { Logger } from 'pino';
 import type { BindingCatalogue } from '../bindings/catalogue';
 import type { Hub } from '../hub/hub';
-import { Session, SessionTransport } from '../hub/session';
-import type { Resumption, Transport } from '../hub/transport';
+import { Session } from '../hub/session';
+import { HolderSession } from './resume-holder';
 import { roomName } from '../hub/room-name';
 import type { HistoryWriter } from './history-writer';
 import { comparePositions, HistoryEntry, RedisHistory } from './redis-history';
 import { positionBefore } from '../recovery/history';
 import type { RedisLink } from './redis-link';
 import { recordName, RecordedSubscription, seal, SessionDirectory, SessionRecord, unseal } from './session-directory';
-
-/** Writes nothing and claims nothing: the transport of the stand-ins below. */
-function holderTransport(resumption: Resumption): Transport {
-  return {
-    name: 'resume-holder',
-    labels: [],
-    resumption,
-    claimsRequest: () => false,
-    claimsUpgrade: () => false,
-    startsSession: () => false,
-    handleRequest: () => undefined,
-    handleUpgrade: () => undefined,
-    deliver: () => undefined,
-    close: () => Promise.resolve(),
-  };
-}
-const HOLDERS = { websocket: holderTransport('by-command'), socketio: holderTransport('on-reconnect') };
-
-/** The stand-in holding a resumed session's rooms on this node until its connection takes them. */
-class HolderSession implements SessionTransport {
-  readonly remoteAddress = 'resume';
-  readonly label = 'resume-holder';
-  readonly endedByPeer = false;
-  readonly target: Transport;
-  constructor(readonly generation: 'websocket' | 'socketio', readonly recoveryKey: string | undefined) {
-    this.target = HOLDERS[generation];
-  }
-  reply(): void {}
-  replay(): void {}
-  bufferedBytes(): number {
-    return 0;
-  }
-  drop(): void {}
-  closeForCredentials(): void {}
-}
 
 /** A session taken over on this node: its stand-in (subscribed here) and what its client missed. */
 export interface Restored {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Config, PROJECT_ROOT } from './config';
-import { createSecurity, Security } from './auth/security';
+import { createSecurity, Security } from './security';
 import type { Authenticator } from './auth/authenticator';
 import { BindingCatalogue } from './bindings/catalogue';
 import { realmDirectory } from './bindings/realm-directory';
@@ -32,7 +32,7 @@ import { Cluster } from './cluster/cluster';
 import { SharedHistory } from './cluster/shared-history';
 import { SharedRecoveryHooks, wireSharedRecovery } from './cluster/recovery-wiring';
 import { MemoryHistory } from './recovery/memory-history';
-import { OperatorConsole } from './ops/operator-console';
+import { OperatorConsole } from './console/operator-console';
 
 export interface App {
   readonly config: Config;
@@ -82,9 +82,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   if (config.realmsFile) realmDirectory.loadFile(config.realmsFile);
   // Deliveries start only after bus.start(), below, when `fanout` exists.
   const bus = new AmqpBus({ url: config.amqpUrl, exchanges: catalogue.exchanges, logger, onMessage: (exchange, key, body) => fanout.deliver(exchange, key, body) });
-  // In a cluster with recovery on, clients may resume on any node (recovery-wiring.ts does the rest).
+  // In a cluster with recovery on, clients may resume on any node (cluster/recovery-wiring.ts does the rest).
   const localHistory = new MemoryHistory({ windowMs: config.recoveryWindowMs, maxEvents: config.recoveryMaxEvents });
   const store = recoveryStore(config, logger, cluster.shared ? new SharedHistory(localHistory) : localHistory);
+  /** Cross-node recovery, wired below once the fan-out exists; the callbacks before it reach it late. */
   const cross: { hooks?: SharedRecoveryHooks } = {};
   const hub = new Hub({ catalogue, bus, logger, bindTimeoutMs: config.amqpBindTimeoutMs, maxBindingsPerConnection: config.maxBindingsPerConnection, limits: security.counters, parking: store.parking });
   const tokenLifetime = security.attachHub(hub);
@@ -96,6 +97,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       cross.hooks?.resumed(session);
       void tokenLifetime.recovered(session).catch((err: Error) => logger.error({ err }, 'token re-validation after recovery failed'));
     },
+    // Set with a shared history (then the hooks exist before any client connects).
+    ...(cluster.shared ? { remote: (...args: Parameters<SharedRecoveryHooks['remote']>) => cross.hooks!.remote(...args) } : {}),
   });
   const handler = new CommandHandler({
     hub, catalogue, logger, access: security.access,
@@ -114,15 +117,17 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const transports: Transport[] = [legacy, socketio, new WebSocketTransport(parts)];
   const fanout = new EventFanout({ hub, logger, transports, recorder: store.recorder, observers: [metrics.fanoutObserver] });
   const httpServer = createListener(config);
-  const ops = new Operations({ config, logger, hub, bus, metrics, httpServer, recovery: store, limits: security.counters });
-  cluster.attach(socketio.server, hub, fanout, socketio);
+  const ops = new Operations({ config, logger, hub, bus, metrics, httpServer, recovery: store, limits: security.counters, readinessChecks: [cluster.readinessCheck] });
   cross.hooks = wireSharedRecovery({ cluster, hub, catalogue, recovery, parking: store.parking, access: security.access, io: socketio.server, fanout, logger });
+  cluster.attach({
+    io: socketio.server, hub, fanout, listed: socketio, expiresAt: (session) => tokenLifetime.expiresAt(session),
+    ...(cross.hooks ? { socketRestore: cross.hooks.socketRestore } : {}),
+    vitals: () => ({ broker: { ready: bus.ready, bindings: bus.boundCount, reconnects: bus.reconnects }, draining: ops.draining }),
+  });
   const operatorConsole = new OperatorConsole({
     adminToken: config.adminToken, publicDir: path.join(PROJECT_ROOT, 'public'), hub, fanout, bus, cluster, ops, limits: security.counters,
-    expiresAt: (session) => tokenLifetime.expiresAt(session), addressOf: (req) => security.addresses.of(req), version: VERSION, logger,
+    addressOf: (req) => security.addresses.of(req), version: VERSION, logger,
   });
-  operatorConsole.attach(socketio.server);
-  ops.readiness.add(cluster.readinessCheck);
   installDispatcher(httpServer, transports, security.admission, httpRoutes({
     publicDir: path.join(PROJECT_ROOT, 'public'),
     extraFiles: clientLibraries(),

@@ -3,8 +3,8 @@
 import type { Logger } from 'pino';
 import { ErrorText } from '../protocol/error-texts';
 import { AuthResult, Authenticator, Identity, authorize } from './authenticator';
-import { AuthFailureTracker } from './auth-failures';
-import { LimitsCounters, createLimitsCounters } from './limits-counters';
+import { AuthFailureTracker } from '../guard/auth-failures';
+import { LimitsCounters, createLimitsCounters } from '../guard/limits-counters';
 
 export interface AccessControlOptions {
   authenticator: Authenticator;

@@ -6,9 +6,11 @@ import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Config } from '../config';
-import type { SecurityOptions } from '../auth/security';
+import type { SecurityOptions } from '../security';
 import type { Hub } from '../hub/hub';
 import type { Transport } from '../hub/transport';
+import type { Session } from '../hub/session';
+import { ConnectionDirectory, parseConnectionQuery } from './connection-directory';
 import type { RequestHandler } from '../http/json-io';
 import { localViews } from '../http/websockets-api';
 import { adminApi, SocketView } from './admin-api';
@@ -42,12 +44,35 @@ export interface SharedHistoryParts {
   liveTtlMs: number;
 }
 
+/** How Socket.IO v4 sessions are restored on any node (recovery-wiring.ts). */
+export interface SocketRestore {
+  restore: RestoreSocket;
+  /** Makes a socket's coming close unrecoverable on every node. */
+  refuse(sid: string): void;
+}
+
 /** The server-side event through which nodes ask each other for an account's connections. */
 const WEBSOCKETS_QUERY = 'eh:websockets';
 /** The server-side event through which nodes ask each other for their Socket.IO connections (of a room). */
 const SOCKETS_QUERY = 'eh:sockets';
 /** How long other nodes have to answer a question (the Redis adapter's request timeout). */
 const NODE_ANSWER_MS = 2000;
+
+/** What the cluster serves once the node's parts exist. */
+export interface ClusterParts {
+  /** The Socket.IO server whose adapter reaches the other nodes. */
+  io: Server;
+  hub: Hub;
+  fanout: BroadcasterOptions['fanout'];
+  /** The transport whose connections `GET /api/sockets` lists (Socket.IO). */
+  listed: Transport;
+  /** This node's broker and drain state, shown with its snapshot. */
+  vitals: () => Omit<NodeVitals, 'redis'>;
+  /** When the first token of a session expires (token lifetime), if known. */
+  expiresAt?: (session: Session) => number | undefined;
+  /** Socket.IO v4 restores from the shared history (cluster mode with recovery on). */
+  socketRestore?: SocketRestore;
+}
 
 /** Where this node's Redis stands: not configured, connected, or away (serving locally). */
 export type RedisStatus = 'off' | 'up' | 'down';
@@ -56,7 +81,7 @@ export type RedisStatus = 'off' | 'up' | 'down';
  * One node's cluster membership.
  * @example
  * const cluster = new Cluster(config, logger); const security = createSecurity(config, logger, cluster.securityOptions);
- * httpRoutes({ …, handlers: [cluster.api] }); cluster.attach(socketio.server, hub, fanout);
+ * cluster.attach({ io, hub, fanout, listed, vitals }); httpRoutes({ …, handlers: [cluster.api] });
  * await cluster.start(url); … await cluster.close();
  */
 export class Cluster {
@@ -80,16 +105,10 @@ export class Cluster {
   private readonly heartbeatListeners: Array<() => void> = [];
   /** Times Redis became unreachable since start. */
   private redisLosses = 0;
-  /** This node's broker and drain state, shown with its snapshot (set by the composition root). */
-  vitals?: () => Omit<NodeVitals, 'redis'>;
+  private vitals?: () => Omit<NodeVitals, 'redis'>;
+  private connectionDirectory?: ConnectionDirectory;
   /** Shared history and session records, when Redis is configured and recovery is on. */
   readonly shared?: SharedHistoryParts;
-  /** Socket.IO v4 restores in cluster mode (set when recovery is wired; none restored until then). */
-  restoreSocket: RestoreSocket = () => Promise.resolve(null);
-  /** Makes a Socket.IO socket's coming close unrecoverable (set with restoreSocket). */
-  refuseSocket: (sid: string) => void = () => undefined;
-  /** Every connection matching an operator's query, for `GET /api/sockets` (set when the console is wired). */
-  connections?: (query: URLSearchParams) => Promise<Record<string, unknown>>;
 
   constructor(config: ClusterConfig, private readonly logger: Logger) {
     this.prefix = config.redisPrefix;
@@ -129,7 +148,7 @@ export class Cluster {
       stats: (account) => this.stats(account),
       broadcast: (msg) => this.broadcast(msg),
       sockets: (room) => this.sockets(room),
-      connections: (query) => this.connections?.(query) ?? Promise.resolve(undefined),
+      connections: (query) => this.connections(query),
       logger,
     });
   }
@@ -168,10 +187,14 @@ export class Cluster {
    * Attaches the Redis adapter (cluster mode) and the broadcaster. Call before the server listens.
    * Events and broadcasts are written by each node's own fan-out, so the adapter never carries them: no duplicates.
    */
-  attach(io: Server, hub: Hub, fanout: BroadcasterOptions['fanout'], listed: Transport): void {
+  attach(parts: ClusterParts): void {
+    const { io, hub, fanout, listed } = parts;
     this.io = io;
     this.hub = hub;
     this.listed = listed;
+    this.vitals = parts.vitals;
+    this.connectionDirectory = new ConnectionDirectory({ hub, node: this.node, expiresAt: parts.expiresAt, clusterUp: () => this.redisStatus === 'up' });
+    this.connectionDirectory.attach(io);
     this.broadcaster = new Broadcaster({ io, node: this.node, fanout, ackTimeoutMs: NODE_ANSWER_MS });
     if (!this.link) return;
     // Another node's websockets API asks for this node's connections of an account.
@@ -187,12 +210,10 @@ export class Cluster {
     });
     const { pub, sub } = this.link.adapterClients();
     const adapterOptions = { key: `${this.prefix}:socket.io`, requestsTimeout: NODE_ANSWER_MS };
-    if (this.shared) {
-      // Socket.IO restores from the shared history (the writer is wired with recovery: recovery-wiring.ts).
-      io.adapter(recoveringRedisAdapter(pub, sub, adapterOptions, (pid, offset) => this.restoreSocket(pid, offset), (sid) => this.refuseSocket(sid)) as unknown as Parameters<Server['adapter']>[0]);
-    } else {
-      io.adapter(createAdapter(pub, sub, adapterOptions));
-    }
+    const restore = parts.socketRestore;
+    // With recovery across nodes, Socket.IO restores from the shared history (recovery-wiring.ts).
+    if (restore) io.adapter(recoveringRedisAdapter(pub, sub, adapterOptions, restore.restore, (sid) => restore.refuse(sid)) as unknown as Parameters<Server['adapter']>[0]);
+    else io.adapter(createAdapter(pub, sub, adapterOptions));
     this.broadcaster.enableCluster(() => this.link?.up === true);
   }
 
@@ -242,6 +263,21 @@ export class Cluster {
   broadcast(msg: BroadcastMessage): Promise<BroadcastResult> {
     if (!this.broadcaster) throw new Error('the cluster is not attached to a Socket.IO server');
     return this.broadcaster.send(msg);
+  }
+
+  /** Every connection on every node (the console lists, shows and disconnects them); throws before attach. */
+  get directory(): ConnectionDirectory {
+    if (!this.connectionDirectory) throw new Error('the cluster is not attached to a hub');
+    return this.connectionDirectory;
+  }
+
+  /** Fields for `GET /api/sockets`: every connection matching an operator's query. */
+  private async connections(params: URLSearchParams): Promise<Record<string, unknown> | undefined> {
+    if (!this.connectionDirectory) return undefined;
+    const parsed = parseConnectionQuery(params);
+    if (!parsed.ok) return { connections: [], connections_total: 0, connections_error: parsed.error };
+    const list = await this.connectionDirectory.list(parsed.query, params);
+    return { connections: list.connections, connections_total: list.total, connections_scope: list.scope };
   }
 
   /** This node's connections of the listed transport (in `room`, or all), from the hub's rooms. */

@@ -14,7 +14,8 @@ import type { Session } from '../hub/session';
 import type { Reply } from '../protocol/replies';
 import type { ParkingLot } from '../recovery/parking';
 import type { SessionRecovery } from '../recovery/session-recovery';
-import type { Cluster } from './cluster';
+import type { Cluster, SocketRestore } from './cluster';
+import type { RestoredSocket } from './recovering-redis-adapter';
 import { crossNodeResume } from './cross-node-resume';
 import type { SessionRecord } from './session-directory';
 import { SharedRecovery } from './shared-recovery';
@@ -33,6 +34,10 @@ export interface RecoveryWiring {
 
 /** What the composition root calls back into. */
 export interface SharedRecoveryHooks {
+  /** For the cluster's Redis adapter: Socket.IO v4 restores on any node. */
+  socketRestore: SocketRestore;
+  /** SessionRecovery's `remote`: the resume of a token this node does not park. */
+  remote: ReturnType<typeof crossNodeResume>;
   /** A reply observer: records what a connection holds after each subscribe / unsubscribe. */
   observeReply(session: Session, reply: Reply): void;
   /** A connection took a session over here (resume, recovered reconnection): record it under its new key. */
@@ -82,8 +87,8 @@ export function wireSharedRecovery(w: RecoveryWiring): SharedRecoveryHooks | und
   });
   w.cluster.onHeartbeat(() => shared.refresh());
   w.access.onGrant((connection, accountId, token) => shared.noteGrant(connection as Session, accountId, token));
-  w.recovery.remote = crossNodeResume({ shared, access: w.access, tokenOf: (s) => w.parking.tokenOf(s), logger: w.logger });
-  w.cluster.refuseSocket = (sid) => {
+  const remote = crossNodeResume({ shared, access: w.access, tokenOf: (s) => w.parking.tokenOf(s), logger: w.logger });
+  const refuse = (sid: string) => {
     for (const s of w.hub.sessions) if (s.transport.recoveryKey === sid) shared.forget(s);
   };
 
@@ -105,7 +110,7 @@ export function wireSharedRecovery(w: RecoveryWiring): SharedRecoveryHooks | und
     setTimeout(() => pending.delete(record.sid!), w.recovery.windowMs).unref();
     return undefined;
   };
-  w.cluster.restoreSocket = async (pid, offset) => {
+  const restore = async (pid: string, offset: string): Promise<RestoredSocket | null> => {
     if (!w.recovery.reconnects) return null;
     const restored = await shared
       .restore(pid, {
@@ -149,6 +154,8 @@ export function wireSharedRecovery(w: RecoveryWiring): SharedRecoveryHooks | und
   });
 
   return {
+    socketRestore: { restore, refuse },
+    remote,
     observeReply(session, reply) {
       if (reply.status !== 'success' || (!Array.isArray(reply.data['subscribed']) && reply.data['unsubscribed'] === undefined)) return;
       const key = keyOf(session, w.parking);

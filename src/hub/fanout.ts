@@ -1,19 +1,10 @@
 // Owns one event's fan-out: the rooms it reached and each room's envelope, encoded at most once
-// per room however many clients and transports read it. Transports implement FanoutTarget.
+// per room however many clients and transports read it. Transports write it (src/hub/transport.ts).
 import { createHash } from 'node:crypto';
 import type { RoutedEvent } from '../bindings/family';
 import { EventEnvelope, eventEnvelope } from '../protocol/event-envelope';
 import { publicPayload } from '../protocol/payload';
 import type { Room } from './subscription-index';
-
-/**
- * A transport's writer: given one event and the rooms it reached, write it to this transport's members.
- * @example class WebSocketFanout implements FanoutTarget { deliver(batch) { for (const hit of batch.hits) … } }
- */
-export interface FanoutTarget {
-  readonly name: string;
-  deliver(batch: FanoutBatch): void;
-}
 
 /** One room an event reached, with its envelope built and encoded lazily, once. */
 export class RoomHit {

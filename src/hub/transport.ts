@@ -5,7 +5,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Reply } from '../protocol/replies';
-import type { FanoutTarget } from './fanout';
 
 /**
  * How a transport's dropped connections come back.
@@ -61,10 +60,21 @@ export interface SessionTransport {
 }
 
 /**
+ * One event and the rooms it reached, as the fan-out hands it to a transport: the hub's `FanoutBatch`
+ * (src/hub/fanout.ts), which implementations name in their `deliver`. Declared by shape here so the
+ * contract depends on nothing of the hub's.
+ */
+export interface DeliveredBatch {
+  /** The event's history position, when recovery kept it. */
+  readonly position: string | undefined;
+  readonly hits: readonly unknown[];
+}
+
+/**
  * A transport: one family of clients on the shared port. It is registered once, in the list of app.ts.
  * @example const transports: Transport[] = [new LegacySocketIoTransport(parts), new SocketIoTransport(parts), new WebSocketTransport(parts)];
  */
-export interface Transport extends FanoutTarget {
+export interface Transport {
   /** Its generation name, also the `transport` label of delivery metrics. */
   readonly name: string;
   /** Every label its connections report (metrics show each one, at zero too). */
@@ -78,6 +88,8 @@ export interface Transport extends FanoutTarget {
   startsSession(req: IncomingMessage): boolean;
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Writes one event to this transport's members of the rooms it reached (`FanoutBatch`). */
+  deliver(batch: DeliveredBatch): void;
   /** Tells every client to go (so it reconnects elsewhere) and stops accepting. */
   close(): Promise<void>;
 }

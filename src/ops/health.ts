@@ -18,20 +18,15 @@ export interface Readiness {
 
 /**
  * Readiness of one node: RabbitMQ connected with every binding live, not draining, plus any extra
- * check (Redis when clustering is configured) registered with `add`.
- * @example const r = new ReadinessChecks(bus, () => draining); r.add({ name: 'redis', check: () => ({ ok: redis.isReady }) }); r.evaluate();
+ * check given (Redis when clustering is configured).
+ * @example const r = new ReadinessChecks(bus, () => draining, [{ name: 'redis', check: () => ({ ok: redis.isReady }) }]); r.evaluate();
  */
 export class ReadinessChecks {
-  private readonly extra: ReadinessCheck[] = [];
-
   constructor(
     private readonly bus: { readonly ready: boolean; readonly boundCount: number; readonly reconnects: number },
     private readonly draining: () => boolean,
+    private readonly extra: readonly ReadinessCheck[] = [],
   ) {}
-
-  add(check: ReadinessCheck): void {
-    this.extra.push(check);
-  }
 
   evaluate(): Readiness {
     const draining = this.draining();

@@ -3,14 +3,15 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
-import { LimitsCounters, registerLimitsMetrics } from '../auth/limits-counters';
+import type { LimitsCounters } from '../guard/limits-counters';
+import { registerLimitsMetrics } from './limits-metrics';
 import type { Config } from '../config';
 import type { Hub } from '../hub/hub';
 import type { RequestHandler } from '../http/json-io';
 import type { History } from '../recovery/history';
 import type { ParkingLot } from '../recovery/parking';
 import { drain, DrainStep, flushClientBuffers, trackSockets } from './drain';
-import { metricsRoute, ReadinessChecks } from './health';
+import { metricsRoute, ReadinessCheck, ReadinessChecks } from './health';
 import type { OpsMetrics } from './metrics';
 import { SlowClientGuard } from './slow-clients';
 
@@ -23,7 +24,9 @@ export interface OperationsParts {
   httpServer: HttpServer;
   /** Recovery's history and parked connections, shown as gauges; parking stops at shutdown. */
   recovery: { history: History; parking: ParkingLot };
-  /** Abuse-limit counters (auth/limits-counters), exposed as `eh_limits_*_total`. */
+  /** Readiness checks besides RabbitMQ and the drain (Redis's, which never fails it). */
+  readinessChecks?: readonly ReadinessCheck[];
+  /** Abuse-limit counters (guard/limits-counters), exposed as `eh_limits_*_total`. */
   limits?: LimitsCounters;
 }
 
@@ -51,7 +54,7 @@ export class Operations {
     const { config, logger, hub, bus, metrics, httpServer } = parts;
     this.metrics = metrics;
     if (parts.limits) registerLimitsMetrics(parts.limits, metrics.registry);
-    this.readiness = new ReadinessChecks(bus, () => this.draining);
+    this.readiness = new ReadinessChecks(bus, () => this.draining, parts.readinessChecks ?? []);
     this.metricsRoute = metricsRoute(metrics);
     const { history, parking } = parts.recovery;
     const registers = [metrics.registry];

@@ -18,6 +18,7 @@ export function createListener(config: { tlsCert?: string; tlsKey?: string }, ha
       throw new Error(`${what} ${file}: ${(err as Error).message}`);
     }
   };
-  // https.Server is an http.Server as far as Socket.IO, ws and the routes are concerned.
-  return https.createServer({ cert: read(config.tlsCert, 'EH_TLS_CERT'), key: read(config.tlsKey, 'EH_TLS_KEY') }, handler) as unknown as http.Server;
+  // https.Server is an http.Server as far as the dispatcher, the drain and the routes are concerned.
+  const server: http.Server = https.createServer({ cert: read(config.tlsCert, 'EH_TLS_CERT'), key: read(config.tlsKey, 'EH_TLS_KEY') }, handler);
+  return server;
 }

@@ -4,8 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import type { InboundGuard } from '../auth/inbound-guard';
-import type { ClientAddress } from '../http/client-address';
+import type { InboundGuard } from '../guard/inbound-guard';
+import type { ClientAddress } from '../guard/client-address';
 import type { CommandHandler } from '../hub/command-handler';
 import type { Hub } from '../hub/hub';
 import type { ReconnectRecovery } from '../recovery/session-recovery';

@@ -5,7 +5,7 @@ import type { Socket } from 'socket.io';
 import type { CommandOrigin, SessionTransport, Transport } from '../../hub/transport';
 import { Reply, replyError } from '../../protocol/replies';
 import { legacyErrorEvent } from '../../protocol/legacy-error-events';
-import type { ClientAddress } from '../../http/client-address';
+import type { ClientAddress } from '../../guard/client-address';
 import { recoversFromHistory } from './recovery-adapter';
 
 /** Socket.IO disconnect reasons after which its connection-state recovery keeps the session. */

@@ -11,7 +11,7 @@ import type { CommandOrigin, Transport } from '../../hub/transport';
 import type { Session } from '../../hub/session';
 import type { Reply } from '../../protocol/replies';
 import { requestIdFor } from '../../protocol/request-id';
-import { frameCapBytes, requestIdOfText, Verdict } from '../../auth/inbound-guard';
+import { frameCapBytes, requestIdOfText, Verdict } from '../../guard/inbound-guard';
 import { mayEmitAsNamedEvent } from '../../protocol/socket-event-names';
 import { SocketIoPacket, writePackets } from './socketio-wire';
 import { CorkedWrites } from '../corked-writes';

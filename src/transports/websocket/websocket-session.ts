@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import type { SessionTransport, Transport } from '../../hub/transport';
 import type { Reply } from '../../protocol/replies';
 import { CloseCodes, CREDENTIALS_ENDED_REASON } from '../../protocol/close-codes';
-import type { ClientAddress } from '../../http/client-address';
+import type { ClientAddress } from '../../guard/client-address';
 import type { CorkedWrites } from '../corked-writes';
 
 /** The close code ws reports when no close frame came from the peer (the connection just went). */

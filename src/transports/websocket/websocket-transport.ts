@@ -14,7 +14,7 @@ import { ErrorText } from '../../protocol/error-texts';
 import { CloseCodes } from '../../protocol/close-codes';
 import { textFrame } from './text-frame';
 import { CorkedWrites } from '../corked-writes';
-import { frameCapBytes, requestIdOfText } from '../../auth/inbound-guard';
+import { frameCapBytes, requestIdOfText } from '../../guard/inbound-guard';
 import type { TransportParts } from '../parts';
 import { WebSocketSession } from './websocket-session';
 

@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
 import type { ClusterStats } from '../cluster/node-stats';
 import type { Hub } from '../hub/hub';
 import type { FanoutObserver } from '../hub/fanout';
-import type { ConsoleSample, ConsoleSeries } from '../ops/console-series';
-import { RoomEventCounter } from '../ops/room-event-counter';
+import type { ConsoleSample, ConsoleSeries } from './console-series';
+import { RoomEventCounter } from './room-event-counter';
 
 export interface ConsoleStreamOptions {
   hub: Hub;

@@ -7,8 +7,8 @@ import Joi from 'joi';
 import { admitAdmin } from '../cluster/admin-api';
 import type { ConnectionDirectory } from '../cluster/connection-directory';
 import type { ConsoleStreams } from './admin-console-stream';
-import { BodyError, readJsonBody, RequestHandler, sendError, sendJson, sendMethodNotAllowed } from './json-io';
-import { serveStatic } from './static-files';
+import { BodyError, readJsonBody, RequestHandler, sendError, sendJson, sendMethodNotAllowed } from '../http/json-io';
+import { serveStatic } from '../http/static-files';
 
 export const CONSOLE_PATH = '/admin';
 export const STREAM_PATH = '/api/stream';

@@ -7,9 +7,9 @@ import type { Session } from '../hub/session';
 import { ErrorText } from '../protocol/error-texts';
 import { freshRequestId } from '../protocol/request-id';
 import type { Reply } from '../protocol/replies';
-import type { AccessControl } from './access-control';
-import type { Identity } from './authenticator';
-import type { LimitsCounters } from './limits-counters';
+import type { AccessControl } from '../auth/access-control';
+import type { Identity } from '../auth/authenticator';
+import type { LimitsCounters } from '../guard/limits-counters';
 
 export interface TokenLifetimeOptions {
   hub: Hub;
@@ -328,6 +328,5 @@ function settledAccounts(session: Session): Set<string> {
 
 /** The id a transport keeps across a recovered reconnection, where it has one. */
 function recoveryKeyOf(session: Session): string | undefined {
-  const key = (session.transport as { recoveryKey?: unknown }).recoveryKey;
-  return typeof key === 'string' ? key : undefined;
+  return session.transport.recoveryKey;
 }

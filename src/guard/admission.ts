@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { ErrorText } from '../protocol/error-texts';
-import type { ClientAddressResolver } from '../http/client-address';
+import type { ClientAddressResolver } from './client-address';
 import type { AuthFailureTracker } from './auth-failures';
 import type { ConnectionLimiter } from './connection-limiter';
 import type { LimitsCounters } from './limits-counters';

@@ -2,7 +2,7 @@
 // counters the bridge already keeps (hub, bus, the metrics registry, the limits) and turns them into
 // per-second rates. Never on the event path: it adds no work per event, only a read per second.
 import type { Registry } from 'prom-client';
-import type { LimitsCounters } from '../auth/limits-counters';
+import type { LimitsCounters } from '../guard/limits-counters';
 import type { Hub } from '../hub/hub';
 
 /** One point of every chart, for one interval. */

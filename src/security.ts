@@ -1,21 +1,21 @@
 // Owns building the security parts from the configuration: the auth driver, limits, admission gate,
 // inbound guard, access control and token lifetime, wired together. The composition root calls it once.
 import type { Logger } from 'pino';
-import type { Config } from '../config';
-import type { Hub } from '../hub/hub';
-import { ClientAddressResolver } from '../http/client-address';
-import { AccessControl } from './access-control';
-import { Admission } from './admission';
-import { AuthFailureTracker } from './auth-failures';
-import type { Authenticator } from './authenticator';
-import { ConnectionLimiter } from './connection-limiter';
-import { CrossbarAuthenticator } from './crossbar';
-import { InboundGuard } from './inbound-guard';
-import { JwtAuthenticator } from './jwt';
-import { createLimitsCounters, LimitsCounters } from './limits-counters';
-import { originPolicy } from './origin-policy';
-import { StaticTokenAuthenticator } from './static-tokens';
-import { TokenLifetime } from './token-lifetime';
+import type { Config } from './config';
+import type { Hub } from './hub/hub';
+import { ClientAddressResolver } from './guard/client-address';
+import { AccessControl } from './auth/access-control';
+import { Admission } from './guard/admission';
+import { AuthFailureTracker } from './guard/auth-failures';
+import type { Authenticator } from './auth/authenticator';
+import { ConnectionLimiter } from './guard/connection-limiter';
+import { CrossbarAuthenticator } from './auth/crossbar';
+import { InboundGuard } from './guard/inbound-guard';
+import { JwtAuthenticator } from './auth/jwt';
+import { createLimitsCounters, LimitsCounters } from './guard/limits-counters';
+import { originPolicy } from './guard/origin-policy';
+import { StaticTokenAuthenticator } from './auth/static-tokens';
+import { TokenLifetime } from './lifetime/token-lifetime';
 
 /**
  * The driver `EH_AUTH` names. `onReload` runs after credentials change on disk (tokens file or JWT key).

@@ -3,18 +3,16 @@
 // this node (broker state, drain). Knows no wire format; the composition root hands everything in.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Server } from 'socket.io';
-import type { LimitsCounters } from '../auth/limits-counters';
+import type { LimitsCounters } from '../guard/limits-counters';
 import type { Cluster } from '../cluster/cluster';
-import { ConnectionDirectory, parseConnectionQuery } from '../cluster/connection-directory';
+import type { ConnectionDirectory } from '../cluster/connection-directory';
 import type { Hub } from '../hub/hub';
 import type { FanoutObserver } from '../hub/fanout';
-import type { Session } from '../hub/session';
-import { adminConsole } from '../http/admin-console';
-import { ConsoleStreams } from '../http/admin-console-stream';
+import { adminConsole } from './admin-console';
+import { ConsoleStreams } from './admin-console-stream';
 import type { RequestHandler } from '../http/json-io';
 import { ConsoleSeries } from './console-series';
-import type { Operations } from './operations';
+import type { Operations } from '../ops/operations';
 
 export interface OperatorConsoleParts {
   adminToken: string | undefined;
@@ -26,7 +24,6 @@ export interface OperatorConsoleParts {
   cluster: Cluster;
   ops: Operations;
   limits?: LimitsCounters;
-  expiresAt?: (session: Session) => number | undefined;
   addressOf: (req: IncomingMessage) => { ip: string };
   version: string;
   logger: Logger;
@@ -34,7 +31,7 @@ export interface OperatorConsoleParts {
 
 /**
  * The console of one node.
- * @example const console = new OperatorConsole(parts); console.attach(io); handlers: [console.routes, …]; … console.close();
+ * @example const console = new OperatorConsole(parts); handlers: [console.handler, …]; … console.close();
  */
 export class OperatorConsole {
   readonly directory: ConnectionDirectory;
@@ -43,22 +40,10 @@ export class OperatorConsole {
 
   constructor(parts: OperatorConsoleParts) {
     const { hub, bus, cluster, ops, logger } = parts;
-    this.directory = new ConnectionDirectory({ hub, node: cluster.node, expiresAt: parts.expiresAt, clusterUp: () => cluster.redisStatus === 'up' });
+    this.directory = cluster.directory;
     const series = new ConsoleSeries({ hub, bus, registry: ops.metrics.registry, limits: parts.limits });
     this.streams = new ConsoleStreams({ hub, fanout: parts.fanout, series, node: cluster.node, version: parts.version, stats: () => cluster.stats(), logger });
     this.handler = adminConsole({ adminToken: parts.adminToken, publicDir: parts.publicDir, streams: this.streams, directory: this.directory, addressOf: parts.addressOf, logger });
-    cluster.vitals = () => ({ broker: { ready: bus.ready, bindings: bus.boundCount, reconnects: bus.reconnects }, draining: ops.draining });
-    cluster.connections = async (params) => {
-      const parsed = parseConnectionQuery(params);
-      if (!parsed.ok) return { connections: [], connections_total: 0, connections_error: parsed.error };
-      const list = await this.directory.list(parsed.query, params);
-      return { connections: list.connections, connections_total: list.total, connections_scope: list.scope };
-    };
-  }
-
-  /** Lets other nodes ask this one for its connections (and close one). */
-  attach(io: Server): void {
-    this.directory.attach(io);
   }
 
   /** The routes, for a handler list built before the console exists. */

@@ -1,7 +1,5 @@
 // Owns the counters of every abuse limit and policy refusal, as plain numbers a metrics module reads.
-// Knows nothing about sockets; `registerLimitsMetrics` exposes them on a prom-client registry passed in.
-import type { Registry } from 'prom-client';
-import { counterFrom } from '../ops/counter-metrics';
+// Knows nothing about sockets; ops' `registerLimitsMetrics` exposes them on a prom-client registry passed in.
 
 /** How often each limit or policy refused something, since start. */
 export interface LimitsCounters {
@@ -40,7 +38,7 @@ export function createLimitsCounters(): LimitsCounters {
   };
 }
 
-const HELP: Record<keyof LimitsCounters, string> = {
+export const LIMITS_HELP: Record<keyof LimitsCounters, string> = {
   connectionsRefused: 'Connections refused by the per-IP connection limit',
   originsRefused: 'Connections refused by the origin policy',
   blockedRefusals: 'Connections and commands refused from IPs blocked after failed logins',
@@ -53,17 +51,3 @@ const HELP: Record<keyof LimitsCounters, string> = {
   authUnavailable: 'Commands refused because the authentication service was unreachable',
   subscriptionsRevoked: 'Subscriptions ended because their token expired or lost access',
 };
-
-function snake(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
-}
-
-/**
- * Registers one Prometheus counter per field (`eh_limits_<field>_total`) on `registry`, read at scrape time.
- * @example const registry = new Registry(); registerLimitsMetrics(limits, registry); await registry.metrics();
- */
-export function registerLimitsMetrics(counters: LimitsCounters, registry: Registry): void {
-  for (const key of Object.keys(HELP) as Array<keyof LimitsCounters>) {
-    counterFrom(registry, `eh_limits_${snake(key)}_total`, HELP[key], () => counters[key]);
-  }
-}

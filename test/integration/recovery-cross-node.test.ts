@@ -5,6 +5,7 @@
 // survivor; a Socket.IO 0.9 client whose session id the node does not know is told to handshake again.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { createClient } from 'redis';
 import { io as ioV4, Socket } from 'socket.io-client';
 import { WsClient, EventMessage } from '../helpers/clients';
 import { KazooPublisher } from '../helpers/kazoo';
@@ -17,6 +18,7 @@ import { RoundRobinProxy } from '../../scripts/round-robin-proxy';
 jest.setTimeout(90_000);
 
 const BINDING = 'call.CHANNEL_CREATE.*';
+const prefix = `eh-test-${randomBytes(4).toString('hex')}`;
 const AWAY = 1000;
 
 let redis: PrivateRedis;
@@ -30,7 +32,7 @@ const closers: Array<() => unknown> = [];
 
 beforeAll(async () => {
   redis = await PrivateRedis.start();
-  cluster = TestCluster.prepare({ redisUrl: redis.url, prefix: `eh-test-${randomBytes(4).toString('hex')}`, adminToken: `admin-${randomBytes(8).toString('hex')}`, env: { EH_RECOVERY_WINDOW_MS: '60000' } });
+  cluster = TestCluster.prepare({ redisUrl: redis.url, prefix, adminToken: `admin-${randomBytes(8).toString('hex')}`, env: { EH_RECOVERY_WINDOW_MS: '60000' } });
   for (let i = 0; i < 7; i++) ids.push(cluster.addIdentity());
   kazoo = await KazooPublisher.connect();
   [nodeA, nodeB] = await cluster.startNodes(2);
@@ -187,6 +189,20 @@ it('clients of a node killed with SIGKILL resume on the survivor: nothing lost, 
   await raw.waitEvents('the first events', (e) => e.data['call_id'] === callId, 10);
   await pollUntil('the first events at the Socket.IO client', () => (messages.length === 10 ? true : undefined));
 
+  // A raw WebSocket resume after a crash starts at the dead node's last appended position: make sure its
+  // append of the 10th event reached Redis (else that event would rightly come again, see OPERATIONS.md).
+  const redisClient = createClient({ url: redis.url });
+  await redisClient.connect();
+  try {
+    await pollUntil('both nodes to have appended the 10th event', async () => {
+      const last = (await redisClient.xRevRange(`${prefix}:hist:${id.accountId}`, '+', '-', { COUNT: 1 }))[0]?.id;
+      const keys = await redisClient.keys(`${prefix}:hpos:*`);
+      const seen = (await Promise.all(keys.map((k) => redisClient.hGet(k, id.accountId)))).filter((v) => v !== null && v !== undefined);
+      return last !== undefined && seen.length === 2 && seen.every((v) => v === last) ? true : undefined;
+    }, 10_000, 50);
+  } finally {
+    await redisClient.close();
+  }
   socket.io.reconnection(false);
   expect(await victim.kill('SIGKILL')).toBe(137);
   await publish(id.accountId, callId, 11, 10 + AWAY);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Config, PROJECT_ROOT } from './config';
 import { createSecurity, Security } from './security';
+import { createLimitsCounters } from './guard/limits-counters';
 import type { Authenticator } from './auth/authenticator';
 import { BindingCatalogue } from './bindings/catalogue';
 import { realmDirectory } from './bindings/realm-directory';
@@ -77,7 +78,7 @@ function clientLibraries(): Map<string, string> {
  */
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const cluster = new Cluster(config, logger);
-  const security = createSecurity(config, logger, cluster.securityOptions);
+  const counters = createLimitsCounters();
   const catalogue = new BindingCatalogue();
   if (config.realmsFile) realmDirectory.loadFile(config.realmsFile);
   // Deliveries start only after bus.start(), below, when `fanout` exists.
@@ -87,8 +88,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const store = recoveryStore(config, logger, cluster.shared ? new SharedHistory(localHistory) : localHistory);
   /** Cross-node recovery, wired below once the fan-out exists; the callbacks before it reach it late. */
   const cross: { hooks?: SharedRecoveryHooks } = {};
-  const hub = new Hub({ catalogue, bus, logger, bindTimeoutMs: config.amqpBindTimeoutMs, maxBindingsPerConnection: config.maxBindingsPerConnection, limits: security.counters, parking: store.parking });
-  const tokenLifetime = security.attachHub(hub);
+  const hub = new Hub({ catalogue, bus, logger, bindTimeoutMs: config.amqpBindTimeoutMs, maxBindingsPerConnection: config.maxBindingsPerConnection, limits: counters, parking: store.parking });
+  const security = createSecurity(config, logger, hub, counters, cluster.securityOptions);
+  const tokenLifetime = security.lifetime;
   const metrics = new OpsMetrics({ hub, bus, labels: () => transports.flatMap((t) => t.labels) });
   const recovery = new SessionRecovery({
     hub, catalogue, logger, history: store.history, parking: store.parking, access: security.access,

@@ -58,8 +58,8 @@ export interface Security {
   admission: Admission;
   guard: InboundGuard;
   access: AccessControl;
-  /** Starts token lifetime tracking once the hub exists. */
-  attachHub(hub: Hub): TokenLifetime;
+  /** Token lifetime over the hub's sessions: re-validation, expiry, ending what lost its token. */
+  lifetime: TokenLifetime;
   close(): void;
 }
 
@@ -77,10 +77,10 @@ export interface SecurityOptions {
 
 /**
  * Builds the security parts.
- * @example const security = createSecurity(config, logger); … security.admission.install(httpServer, io.engine);
+ * @example const security = createSecurity(config, logger, hub, counters, cluster.securityOptions); installDispatcher(server, transports, security.admission, routes);
  */
-export function createSecurity(config: Config, logger: Logger, options: SecurityOptions = {}): Security {
-  const counters = createLimitsCounters();
+export function createSecurity(config: Config, logger: Logger, hub: Hub, counters: LimitsCounters = createLimitsCounters(), options: SecurityOptions = {}): Security {
+  // Reloads re-validate what live subscriptions hold; the lifetime exists before any reload can happen.
   let lifetime: TokenLifetime | undefined;
   const driver = createAuthenticator(config, logger, () => void lifetime?.recheckAll());
   const authenticator = options.wrapAuthenticator ? options.wrapAuthenticator(driver) : driver;
@@ -106,6 +106,10 @@ export function createSecurity(config: Config, logger: Logger, options: Security
   });
   const guard = new InboundGuard({ maxMessageBytes: config.maxMessageBytes, perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, counters });
   const access = new AccessControl({ authenticator, failures, counters, logger });
+  const created = new TokenLifetime({ hub, access, counters, logger, recheckMs: config.authRecheckSeconds * 1000, onTokenEnded: options.onTokenEnded });
+  lifetime = created;
+  options.onLifetime?.(created);
+  access.onGrant(created.track);
   return {
     authenticator,
     counters,
@@ -113,12 +117,7 @@ export function createSecurity(config: Config, logger: Logger, options: Security
     admission,
     guard,
     access,
-    attachHub(hub) {
-      lifetime = new TokenLifetime({ hub, access, counters, logger, recheckMs: config.authRecheckSeconds * 1000, onTokenEnded: options.onTokenEnded });
-      options.onLifetime?.(lifetime);
-      access.onGrant(lifetime.track);
-      return lifetime;
-    },
+    lifetime: created,
     close() {
       clearInterval(sweeper);
       lifetime?.close();

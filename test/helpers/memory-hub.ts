@@ -1,5 +1,7 @@
 // Owns what unit tests need to drive a real Hub without RabbitMQ: an in-memory event bus that counts
 // bindings, a transport that records what it was asked to send, and KAZOO call events as bytes.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import pino from 'pino';
 import { BindingCatalogue } from '../../src/bindings/catalogue';
 import type { AmqpBinding } from '../../src/bindings/family';
@@ -38,17 +40,21 @@ export class RecordingTarget implements Transport {
   constructor(readonly name = 'recording', readonly resumption: Resumption = 'none') {
     this.labels = [name];
   }
-  claimsRequest(): boolean {
+  claimsRequest(_req: IncomingMessage): boolean {
     return false;
   }
-  claimsUpgrade(): boolean {
+  claimsUpgrade(_req: IncomingMessage): boolean {
     return false;
   }
-  startsSession(): boolean {
+  startsSession(_req: IncomingMessage): boolean {
     return false;
   }
-  handleRequest(): void {}
-  handleUpgrade(): void {}
+  handleRequest(_req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(404).end();
+  }
+  handleUpgrade(_req: IncomingMessage, socket: Duplex): void {
+    socket.destroy();
+  }
   async close(): Promise<void> {}
   deliver(batch: FanoutBatch): void {
     this.batches.push(batch);

@@ -127,10 +127,12 @@ export class Cluster {
         const link = this.link;
         const nodeTag = randomBytes(6).toString('hex');
         const history = new RedisHistory({ client: link.commands, prefix: this.prefix, nodeTag, windowMs: config.recoveryWindowMs, maxEvents: config.recoveryMaxEvents });
+        const writer = new HistoryWriter(history, () => link.up, logger);
+        link.onChange((up) => up && writer.redisBack());
         this.shared = {
           nodeTag,
           history,
-          writer: new HistoryWriter(history, () => link.up, logger),
+          writer,
           directory: new SessionDirectory({ client: link.commands, prefix: this.prefix, positionsKey: (tag) => history.positionsKey(tag) }),
           windowMs: config.recoveryWindowMs,
           liveTtlMs: config.recoveryWindowMs + this.heartbeatMs * 3,

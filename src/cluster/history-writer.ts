@@ -26,11 +26,16 @@ export class HistoryWriter implements FanoutObserver {
   /** Appends Redis refused (it was away or failed); the events stay live, only their history is gone. */
   failures = 0;
   private warned = false;
+  /** Hits routed and not appended since Redis was last seen up. */
+  private missing = 0;
 
   constructor(private readonly history: RedisHistory, private readonly up: () => boolean, private readonly logger: Logger) {}
 
   observe(batch: FanoutBatch): void {
-    if (!this.up()) return;
+    if (!this.up()) {
+      this.missing += batch.hits.length;
+      return;
+    }
     const event = batch.eventId;
     const name = batch.routed.socketEventName;
     const named = mayEmitAsNamedEvent(name);
@@ -68,8 +73,16 @@ export class HistoryWriter implements FanoutObserver {
     return n;
   }
 
+  /** Redis is back: if events went unrecorded meanwhile, every node learns the history has a gap. */
+  redisBack(): void {
+    if (this.missing === 0) return;
+    this.missing = 0;
+    this.history.markGap().catch((err: Error) => this.failed(err));
+  }
+
   private failed(err: Error): void {
     this.failures++;
+    this.missing++;
     if (this.warned) return;
     this.warned = true;
     this.logger.warn({ err: err.message }, 'shared history: an append failed; events keep flowing live, a resume elsewhere may miss them');

@@ -178,6 +178,31 @@ export class RedisHistory {
     return { exact: entry.id === localPosition, byAccount };
   }
 
+  private gapsKey(): string {
+    return `${this.opts.prefix}:hgaps`;
+  }
+
+  /**
+   * Says that this node routed events it could not append (Redis was away) until now: a resume from a
+   * position before now cannot vouch for what follows it. Kept for the window.
+   */
+  async markGap(): Promise<void> {
+    const [seconds, micros] = (await this.opts.client.time()) as unknown as [string, string];
+    const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    await this.opts.client
+      .multi()
+      .zAdd(this.gapsKey(), { score: now, value: `${this.opts.nodeTag}:${now}` })
+      .zRemRangeByScore(this.gapsKey(), '-inf', now - this.opts.windowMs)
+      .pExpire(this.gapsKey(), this.opts.windowMs)
+      .exec();
+  }
+
+  /** Whether some node marked a gap after `position` (its events may be missing from the history). */
+  async gapAfter(position: string): Promise<boolean> {
+    const ms = Number(position.split('-')[0] ?? 0);
+    return (await this.opts.client.zCount(this.gapsKey(), `(${ms}`, '+inf')) > 0;
+  }
+
   /** The position of a room hit while its dedupe key lives, if known. */
   async positionOfHit(hit: string): Promise<string | undefined> {
     return (await this.opts.client.get(this.hitKey(hit))) ?? undefined;

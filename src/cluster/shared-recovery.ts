@@ -177,7 +177,12 @@ export class SharedRecovery {
     if (typeof stood === 'string') return { error: stood };
     const { holder } = stood;
     const positions = await this.positions(record, accounts, opts.offset);
-    const { entries, complete } = await this.readMissed(holder, positions);
+    // A node that could not write to Redis for a while (an outage) left events out of the history.
+    // Asked before the reads: after the last one nothing may wait on I/O.
+    const oldest = Object.values(positions).sort(comparePositions)[0];
+    const gap = oldest !== undefined && (await this.opts.history.gapAfter(oldest));
+    const { entries, complete: kept } = await this.readMissed(holder, positions);
+    const complete = kept && !gap;
     // Its node died or left, and this node did not hold the rooms either: what was published since then
     // may have reached no node, so the history cannot vouch for it (`recovered: false`).
     const uncovered = stood.fresh && (!record.parked || record.covered === false);

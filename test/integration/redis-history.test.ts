@@ -119,6 +119,19 @@ it('maps a node\'s own history positions to the shared ones, so its Socket.IO of
   expect(await reader.sharedOfLocal('node-map', '999-0')).toBeUndefined();
 });
 
+it('tells a resume from before an outage\'s end that the history has a gap, and one from after it that it has none', async () => {
+  const node = history(a, 'node-gap');
+  const account = newAccountId();
+  const before = await node.append(hit(account, 'call.*.*', 1));
+  expect(await node.gapAfter(before)).toBe(false);
+  await node.markGap();
+  expect(await history(b, 'other').gapAfter(before)).toBe(true);
+  const after = await node.append(hit(account, 'call.*.*', 2));
+  // Stream ids and the gap share Redis's clock; one millisecond later is after the gap.
+  const later = `${Number(after.split('-')[0]) + 1}-0`;
+  expect(await node.gapAfter(later)).toBe(false);
+});
+
 describe('session directory', () => {
   it('starts a new record at the node\'s last position, parks it at the exact one, and gives it to one claimer', async () => {
     const account = newAccountId();

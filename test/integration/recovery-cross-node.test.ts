@@ -14,6 +14,7 @@ import { pollUntil } from '../helpers/wait';
 import { NodeProcess, PrivateRedis, TestCluster } from '../helpers/cluster-nodes';
 import { handshake, RawLegacySocket } from '../helpers/legacy-raw';
 import { RoundRobinProxy } from '../../scripts/round-robin-proxy';
+import { TcpProxy } from '../helpers/tcp-proxy';
 
 jest.setTimeout(90_000);
 
@@ -33,7 +34,7 @@ const closers: Array<() => unknown> = [];
 beforeAll(async () => {
   redis = await PrivateRedis.start();
   cluster = TestCluster.prepare({ redisUrl: redis.url, prefix, adminToken: `admin-${randomBytes(8).toString('hex')}`, env: { EH_RECOVERY_WINDOW_MS: '60000' } });
-  for (let i = 0; i < 7; i++) ids.push(cluster.addIdentity());
+  for (let i = 0; i < 8; i++) ids.push(cluster.addIdentity());
   kazoo = await KazooPublisher.connect();
   [nodeA, nodeB] = await cluster.startNodes(2);
 }, 60_000);
@@ -306,4 +307,36 @@ it('does not recover a Socket.IO v4 session on another node once its token was r
   expect(proxy.counts.get(nodeB.port)).toBe(1);
   expect(socket.recovered).toBe(false);
   expect(messages).toEqual([0]);
+});
+
+it('a resume elsewhere after its node lost Redis for a while answers recovered: false (the outage\'s events are not in the history)', async () => {
+  const redisProxy = await TcpProxy.start(redis.port);
+  closers.push(() => redisProxy.close());
+  const cut = await cluster.addNode({ EH_REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` });
+  const id = ids[7]!;
+  const callId = newCallId();
+  const first = await ws(cut.url);
+  const token = (await first.subscribe(id.token, id.accountId, BINDING)).data['resume_token'] as string;
+  await publish(id.accountId, callId, 1, 1);
+  await first.waitEvents('the first event', (e) => e.data['call_id'] === callId);
+  first.socket.terminate();
+  await pollUntil('the node to see the connection gone', async () => ((await listed(cut, id)) === 0 ? true : undefined), 10_000, 100);
+
+  const mark = cut.output.text.length;
+  redisProxy.setRefusing(true);
+  redisProxy.cutAll();
+  await cut.output.waitFor('the outage log line', /Redis unreachable/, 10_000, mark);
+  await publish(id.accountId, callId, 2, 4);
+  redisProxy.setRefusing(false);
+  await cut.output.waitFor('the recovery log line', /Redis reachable again/, 15_000, mark);
+  const redisClient = createClient({ url: redis.url });
+  await redisClient.connect();
+  try {
+    await pollUntil('the gap to be marked', async () => ((await redisClient.zCard(`${prefix}:hgaps`)) > 0 ? true : undefined), 10_000, 50);
+  } finally {
+    await redisClient.close();
+  }
+  const back = await ws(nodeB.url);
+  const resumed = await back.request({ action: 'resume', auth_token: id.token, data: { resume_token: token } }, 15_000);
+  expect(resumed.data).toMatchObject({ subscribed: [BINDING], recovered: false });
 });

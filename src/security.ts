@@ -81,6 +81,7 @@ export interface SecurityOptions {
  */
 export function createSecurity(config: Config, logger: Logger, hub: Hub, counters: LimitsCounters = createLimitsCounters(), options: SecurityOptions = {}): Security {
   // Reloads re-validate what live subscriptions hold; the lifetime exists before any reload can happen.
+  // eslint-disable-next-line prefer-const -- read by callbacks made before its one assignment, further down
   let lifetime: TokenLifetime | undefined;
   const driver = createAuthenticator(config, logger, () => void lifetime?.recheckAll());
   const authenticator = options.wrapAuthenticator ? options.wrapAuthenticator(driver) : driver;

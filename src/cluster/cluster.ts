@@ -22,12 +22,34 @@ import { ClusterStats, clusterStats, forAccount, NodeSnapshot, nodeSnapshot, Nod
 import { RedisLink } from './redis-link';
 import { ClusterConnectionLimiter } from './ip-limit';
 import { RevocationRelay } from './revocations';
+import { RedisHistory } from './redis-history';
+import { HistoryWriter } from './history-writer';
+import { SessionDirectory } from './session-directory';
+import { recoveringRedisAdapter, RestoreSocket } from './recovering-redis-adapter';
 
 /** The settings the cluster reads (see config.ts). */
 export type ClusterConfig = Pick<
   Config,
-  'redisUrl' | 'redisPrefix' | 'clusterHeartbeatMs' | 'adminToken' | 'ipLimitScope' | 'maxConnectionsPerIp' | 'authCacheTtl'
+  'redisUrl' | 'redisPrefix' | 'clusterHeartbeatMs' | 'adminToken' | 'ipLimitScope' | 'maxConnectionsPerIp' | 'authCacheTtl' | 'recoveryWindowMs' | 'recoveryMaxEvents'
 >;
+
+/** The cluster's side of missed-event recovery (cluster mode with recovery on). */
+export interface SharedHistoryParts {
+  nodeTag: string;
+  history: RedisHistory;
+  writer: HistoryWriter;
+  directory: SessionDirectory;
+  windowMs: number;
+  /** How long a live session's record outlives its node's last heartbeat. */
+  liveTtlMs: number;
+}
+
+/** How Socket.IO v4 sessions are restored on any node (recovery-wiring.ts). */
+export interface SocketRestore {
+  restore: RestoreSocket;
+  /** Makes a socket's coming close unrecoverable on every node. */
+  refuse(sid: string): void;
+}
 
 /** The server-side event through which nodes ask each other for an account's connections. */
 const WEBSOCKETS_QUERY = 'eh:websockets';
@@ -48,6 +70,8 @@ export interface ClusterParts {
   vitals: () => Omit<NodeVitals, 'redis'>;
   /** When the first token of a session expires (token lifetime), if known. */
   expiresAt?: (session: Session) => number | undefined;
+  /** Socket.IO v4 restores from the shared history (cluster mode with recovery on). */
+  socketRestore?: SocketRestore;
 }
 
 /** Where this node's Redis stands: not configured, connected, or away (serving locally). */
@@ -83,6 +107,8 @@ export class Cluster {
   private redisLosses = 0;
   private vitals?: () => Omit<NodeVitals, 'redis'>;
   private connectionDirectory?: ConnectionDirectory;
+  /** Shared history and session records, when Redis is configured and recovery is on. */
+  readonly shared?: SharedHistoryParts;
 
   constructor(config: ClusterConfig, private readonly logger: Logger) {
     this.prefix = config.redisPrefix;
@@ -97,6 +123,21 @@ export class Cluster {
       // A token another node found dead is refused here for as long as a driver may cache it.
       this.relay = new RevocationRelay(config.authCacheTtl * 1000 + 5000, logger);
       this.relay.connect(this.link, `${this.prefix}:cluster:revoked`, this.node);
+      if (config.recoveryWindowMs > 0) {
+        const link = this.link;
+        const nodeTag = randomBytes(6).toString('hex');
+        const history = new RedisHistory({ client: link.commands, prefix: this.prefix, nodeTag, windowMs: config.recoveryWindowMs, maxEvents: config.recoveryMaxEvents });
+        const writer = new HistoryWriter(history, () => link.up, logger);
+        link.onChange((up) => up && writer.redisBack());
+        this.shared = {
+          nodeTag,
+          history,
+          writer,
+          directory: new SessionDirectory({ client: link.commands, prefix: this.prefix, positionsKey: (tag) => history.positionsKey(tag) }),
+          windowMs: config.recoveryWindowMs,
+          liveTtlMs: config.recoveryWindowMs + this.heartbeatMs * 3,
+        };
+      }
       if (config.ipLimitScope === 'cluster' && config.maxConnectionsPerIp > 0) {
         this.limiter = new ClusterConnectionLimiter(config.maxConnectionsPerIp);
         this.limiter.connect({ link: this.link, channel: `${this.prefix}:cluster:ip`, node: this.node, staleMs: this.heartbeatMs * 3 });
@@ -172,7 +213,11 @@ export class Cluster {
       answerQuery(ack as (answer: unknown) => void, () => this.localSockets(typeof room === 'string' ? room : undefined), { node: this.node, logger: this.logger, query: SOCKETS_QUERY });
     });
     const { pub, sub } = this.link.adapterClients();
-    io.adapter(createAdapter(pub, sub, { key: `${this.prefix}:socket.io`, requestsTimeout: NODE_ANSWER_MS }));
+    const adapterOptions = { key: `${this.prefix}:socket.io`, requestsTimeout: NODE_ANSWER_MS };
+    const restore = parts.socketRestore;
+    // With recovery across nodes, Socket.IO restores from the shared history (recovery-wiring.ts).
+    if (restore) io.adapter(recoveringRedisAdapter(pub, sub, adapterOptions, restore.restore, (sid) => restore.refuse(sid)));
+    else io.adapter(createAdapter(pub, sub, adapterOptions));
     this.broadcaster.enableCluster(() => this.link?.up === true);
   }
 

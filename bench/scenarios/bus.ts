@@ -2,6 +2,7 @@
 // and acknowledged-delivery rows, each group beside its own baseline, as JSON rows and a Markdown table.
 import { consumeRows } from './bus-consume';
 import { coalesceCostRows } from './bus-coalesce-cost';
+import { e2eRows } from './bus-e2e';
 import { BusRow, rebindRows } from './bus-rebind';
 
 export interface BusSizes {
@@ -15,6 +16,8 @@ export const BUS_SIZES: BusSizes = { bindings: 10_000, consumeEvents: 50_000 };
 export async function busScenario(sizes: BusSizes, log: (line: string) => void): Promise<BusRow[]> {
   log(`bus: re-binding ${sizes.bindings} bindings after a cut`);
   const rebind = await rebindRows(sizes.bindings, log);
+  const base = rebind[0]!.ms;
+  for (const r of await e2eRows(sizes.bindings, log)) rebind.push({ ...r, ratio: Math.round((base / Math.max(1, r.ms)) * 10) / 10 });
   log(`bus: draining ${sizes.consumeEvents} events`);
   const consume = await consumeRows(sizes.consumeEvents, log);
   log(`bus: what coalescing costs, ${sizes.consumeEvents} other accounts' events`);

@@ -1,6 +1,7 @@
 // Owns the RabbitMQ connection: the node's queue (outliving a lost connection for EH_AMQP_QUEUE_TTL_MS),
-// refcounted bindings applied on the broker over parallel channels, reconnection with backoff and
-// re-attaching (re-binding only what the broker lost), consuming and publishing.
+// refcounted bindings applied on the broker over parallel channels (account bindings of one shape
+// coalesced into one, see binding-coalescer.ts), reconnection with backoff and re-attaching (re-binding
+// only what the broker lost), consuming and publishing.
 import * as amqp from 'amqplib';
 import type { AmqpBinding } from '../bindings/family';
 import type { EventBus } from '../hub/event-bus';

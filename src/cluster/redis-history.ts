@@ -200,7 +200,8 @@ export class RedisHistory {
   /** Whether some node marked a gap after `position` (its events may be missing from the history). */
   async gapAfter(position: string): Promise<boolean> {
     const ms = Number(position.split('-')[0] ?? 0);
-    return (await this.opts.client.zCount(this.gapsKey(), `(${ms}`, '+inf')) > 0;
+    // A gap stamped in the position's own millisecond may follow it: counted (recovered false), never missed.
+    return (await this.opts.client.zCount(this.gapsKey(), ms, '+inf')) > 0;
   }
 
   /** The position of a room hit while its dedupe key lives, if known. */

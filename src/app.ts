@@ -26,6 +26,10 @@ import { Operations, socketIoRecovery } from './ops/operations';
 import { createListener } from './ops/tls';
 import { Cluster } from './cluster/cluster';
 import { OperatorConsole } from './ops/operator-console';
+import type { Socket } from 'node:net';
+import { createAdapter as createWorkersAdapter } from '@socket.io/cluster-adapter';
+import type { PeerLink } from './workers/peer-link';
+import { sidPrefix } from './workers/route';
 
 export interface App {
   readonly config: Config;
@@ -45,7 +49,14 @@ export interface App {
   readonly ops: Operations;
   /** The operator console at /admin (its stream, connection directory and routes). */
   readonly console: OperatorConsole;
+  /** A worker only: serves a connection the primary accepted (`head`: the bytes it already read). */
+  accept?: (socket: Socket, head: Buffer) => void;
   stop(): Promise<void>;
+}
+
+/** How the app runs: alone (listening itself), or as worker `index` of a machine's primary. */
+export interface AppRole {
+  worker?: { index: number; link: PeerLink };
 }
 
 /** Client libraries the bridge serves itself (no CDN), by URL path. */
@@ -64,8 +75,9 @@ function clientLibraries(): Map<string, string> {
  * Starts the bridge: HTTP + every transport on one port, RabbitMQ in the background.
  * @example const app = await startApp(loadConfig([], process.env), logger); … await app.stop();
  */
-export async function startApp(config: Config, logger: Logger): Promise<App> {
-  const cluster = new Cluster(config, logger);
+export async function startApp(config: Config, logger: Logger, role: AppRole = {}): Promise<App> {
+  const worker = role.worker;
+  const cluster = new Cluster(config, logger, worker ? { index: worker.index, link: worker.link } : undefined);
   const security = createSecurity(config, logger, cluster.securityOptions);
   const authenticator: Authenticator = security.authenticator;
   const catalogue = new BindingCatalogue();
@@ -126,6 +138,19 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     countSession: (req) => security.admission.countSession(req),
   });
   hub.addTarget(legacy.fanout);
+  if (worker) {
+    // Every session id says which worker holds it, so the primary routes its requests here.
+    const prefix = sidPrefix(worker.index);
+    const engine = io.engine as unknown as { generateId(req: unknown): string };
+    const generate = engine.generateId.bind(engine);
+    engine.generateId = (req) => prefix + generate(req);
+    legacy.registry.sidPrefix = prefix;
+    // One request per connection: the primary routes each connection by its first request only.
+    httpServer.prependListener('request', (_req, res) => {
+      res.shouldKeepAlive = false;
+    });
+    if (!config.redisUrl) io.adapter(createWorkersAdapter());
+  }
   const ops = new Operations({ config, logger, hub, bus, handler, catalogue, io, httpServer, limits: security.counters, socketIoRecovery: sioRecovery, tokenLifetime });
   cluster.attach(io, hub, [websocket, legacy.fanout]);
   const operatorConsole = new OperatorConsole({
@@ -146,18 +171,26 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   security.admission.install(httpServer, io.engine);
 
   await bus.start();
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => {
-      httpServer.off('error', reject);
-      resolve();
+  if (!worker) {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
     });
-  });
-  const port = (httpServer.address() as AddressInfo).port;
+  }
+  const port = worker ? config.port : (httpServer.address() as AddressInfo).port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http${config.tlsCert ? 's' : ''}://${shownHost}:${port}`;
   await cluster.start(url);
-  logger.info({ url }, 'Event Horizon listening');
+  if (worker) logger.info({ url, worker: worker.index }, 'worker started');
+  else logger.info({ url }, 'Event Horizon listening');
+  const accept = (socket: Socket, head: Buffer) => {
+    socket.unshift(head);
+    httpServer.emit('connection', socket);
+    socket.resume();
+  };
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -177,5 +210,5 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     });
     return stopping;
   };
-  return { config, ops, console: operatorConsole, url, port, hub, bus, logger, authenticator, security, legacy, cluster, stop };
+  return { config, ops, console: operatorConsole, url, port, hub, bus, logger, authenticator, security, legacy, cluster, stop, ...(worker ? { accept } : {}) };
 }

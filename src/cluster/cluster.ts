@@ -20,6 +20,7 @@ import { ClusterStats, clusterStats, forAccount, NodeSnapshot, nodeSnapshot, Nod
 import { RedisLink } from './redis-link';
 import { ClusterConnectionLimiter } from './ip-limit';
 import { RevocationRelay } from './revocations';
+import type { PeerLink } from '../workers/peer-link';
 
 /** The settings the cluster reads (see config.ts). */
 export type ClusterConfig = Pick<
@@ -29,6 +30,8 @@ export type ClusterConfig = Pick<
 
 /** The server-side event through which nodes ask each other for an account's connections. */
 const WEBSOCKETS_QUERY = 'eh:websockets';
+/** The server-side event through which the workers of one machine (without Redis) ask each other for their snapshots. */
+const SNAPSHOT_QUERY = 'eh:snapshot';
 /** How long other nodes have to answer a question (the Redis adapter's request timeout). */
 const NODE_ANSWER_MS = 2000;
 
@@ -44,7 +47,7 @@ export type RedisStatus = 'off' | 'up' | 'down';
  */
 export class Cluster {
   /** This node's name in stats and logs: host, pid and a random suffix. */
-  readonly node = `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  readonly node: string;
   readonly api: RequestHandler;
   readonly link?: RedisLink;
   private readonly registry?: NodeRegistry;
@@ -52,8 +55,8 @@ export class Cluster {
   private url = '';
   private io?: Server;
   private hub?: Hub;
-  private readonly limiter?: ClusterConnectionLimiter;
-  private readonly relay?: RevocationRelay;
+  private limiter?: ClusterConnectionLimiter;
+  private relay?: RevocationRelay;
   private readonly prefix: string;
   private readonly heartbeatMs: number;
   private broadcaster?: Broadcaster;
@@ -66,9 +69,27 @@ export class Cluster {
   /** Every connection matching an operator's query, for `GET /api/sockets` (set when the console is wired). */
   connections?: (query: URLSearchParams) => Promise<Record<string, unknown>>;
 
-  constructor(config: ClusterConfig, private readonly logger: Logger) {
+  /** Set for a worker of a machine without Redis: its siblings are its cluster (Socket.IO cluster adapter, IPC relay). */
+  private readonly siblings?: PeerLink;
+
+  /** `worker`: this node is worker `index` of a machine; `link` reaches the machine's other workers. */
+  constructor(config: ClusterConfig, private readonly logger: Logger, worker?: { index: number; link: PeerLink }) {
+    this.node = `${os.hostname()}-${process.pid}${worker ? `-w${worker.index}` : ''}-${randomBytes(3).toString('hex')}`;
     this.prefix = config.redisPrefix;
     this.heartbeatMs = config.clusterHeartbeatMs;
+    if (worker && !config.redisUrl) {
+      this.siblings = worker.link;
+      this.relay = new RevocationRelay(config.authCacheTtl * 1000 + 5000, logger);
+      this.relay.connect(worker.link, `${this.prefix}:cluster:revoked`, this.node);
+    }
+    // Per-IP caps count the whole machine: across its workers, or across the cluster when so asked.
+    const limitLink = config.ipLimitScope === 'cluster' ? undefined : worker?.link;
+    if (limitLink && config.maxConnectionsPerIp > 0) {
+      this.limiter = new ClusterConnectionLimiter(config.maxConnectionsPerIp);
+      this.limiter.connect({ link: limitLink, channel: `${this.prefix}:machine:ip`, node: this.node, staleMs: this.heartbeatMs * 3 });
+      const limiter = this.limiter;
+      this.onHeartbeat(() => limiter.publishSnapshot());
+    }
     if (config.redisUrl) {
       this.link = new RedisLink({ url: config.redisUrl, logger, clientName: `event-horizon:${this.node}` });
       this.registry = new NodeRegistry(this.link.commands, this.prefix, this.heartbeatMs * 3);
@@ -99,7 +120,7 @@ export class Cluster {
   /** What the security parts take from the cluster: the cross-node IP cap and token revocations. */
   get securityOptions(): SecurityOptions {
     const relay = this.relay;
-    if (!relay) return {};
+    if (!relay) return this.limiter ? { limiter: this.limiter } : {};
     return {
       ...(this.limiter ? { limiter: this.limiter } : {}),
       wrapAuthenticator: (authenticator) => relay.guard(authenticator),
@@ -116,7 +137,7 @@ export class Cluster {
     name: 'redis',
     check: (): { ok: boolean; detail?: unknown } => {
       const status = this.redisStatus;
-      if (status === 'off') return { ok: true, detail: 'not configured (single node)' };
+      if (status === 'off') return { ok: true, detail: this.siblings ? 'not configured (the workers of one machine)' : 'not configured (single node)' };
       return { ok: true, detail: status === 'up' ? 'connected' : 'unreachable: serving this node locally' };
     },
   };
@@ -137,13 +158,21 @@ export class Cluster {
     io.on('connection', (socket) => {
       socket.data = { ...(socket.data as object), node: this.node };
     });
-    if (!this.link) return;
+    if (!this.link && !this.siblings) return;
     // Another node's websockets API asks for this node's connections of an account.
     io.on(WEBSOCKETS_QUERY, (accountId: unknown, socketId: unknown, ack: unknown) => {
       if (typeof accountId !== 'string' || typeof ack !== 'function') return;
       const views = () => localViews(hub.sessions, accountId, typeof socketId === 'string' ? socketId : undefined, this.node);
       answerQuery(ack as (answer: unknown) => void, views, { node: this.node, logger: this.logger, query: WEBSOCKETS_QUERY });
     });
+    if (this.siblings) {
+      io.on(SNAPSHOT_QUERY, (ack: unknown) => {
+        if (typeof ack === 'function') answerQuery(ack as (answer: unknown) => void, () => this.snapshot(), { node: this.node, logger: this.logger, query: SNAPSHOT_QUERY });
+      });
+      this.broadcaster.enableCluster(() => true);
+      return;
+    }
+    if (!this.link) return;
     const { pub, sub } = this.link.adapterClients();
     io.adapter(createAdapter(pub, sub, { key: `${this.prefix}:socket.io`, requestsTimeout: NODE_ANSWER_MS }));
     this.broadcaster.enableCluster(() => this.link?.up === true);
@@ -152,6 +181,10 @@ export class Cluster {
   /** Connects to Redis (in the background when it is away) and starts the heartbeat. */
   async start(url: string): Promise<void> {
     this.url = url;
+    if (this.siblings) {
+      this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
+      this.heartbeat.unref();
+    }
     if (!this.link) return;
     await this.link.start();
     this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
@@ -187,6 +220,11 @@ export class Cluster {
         this.logger.debug({ err: (err as Error).message }, 'cluster stats unavailable; answering for this node');
       }
     }
+    if (this.siblings && this.io) {
+      const { answers } = await askOtherNodes<unknown>(this.io, SNAPSHOT_QUERY, [], NODE_ANSWER_MS);
+      const live = answers.filter((a): a is NodeSnapshot => typeof a === 'object' && a !== null && !isQueryFailure(a) && 'node' in a);
+      stats = clusterStats([this.snapshot(), ...live], 'cluster');
+    }
     stats ??= clusterStats([this.snapshot()], 'local');
     return accountId === undefined ? stats : forAccount(stats, accountId);
   }
@@ -203,7 +241,7 @@ export class Cluster {
     if (!io) return { scope: 'local', sockets: [] };
     const view = (list: Array<{ id: string; data: unknown; rooms: Set<string> }>) =>
       list.map((s) => ({ id: s.id, node: (s.data as { node?: string } | undefined)?.node, rooms: [...s.rooms].filter((r) => r !== s.id) }));
-    if (this.link?.up) {
+    if (this.link?.up || this.siblings) {
       try {
         return { scope: 'cluster', sockets: view(await (room ? io.in(room) : io).fetchSockets()) };
       } catch (err) {
@@ -220,7 +258,7 @@ export class Cluster {
    */
   async peerWebsocketViews(accountId: string, socketId: string | undefined): Promise<Record<string, unknown>[]> {
     const io = this.io;
-    if (!io || !this.link?.up) return [];
+    if (!io || !(this.link?.up || this.siblings)) return [];
     const { answers, shortfall } = await askOtherNodes<unknown>(io, WEBSOCKETS_QUERY, [accountId, socketId ?? null], NODE_ANSWER_MS);
     if (shortfall !== undefined) this.logger.warn({ err: shortfall }, 'websockets API: a node did not answer; listing the others');
     for (const failed of answers.filter(isQueryFailure)) this.logger.warn({ err: failed.error, peer: failed.node }, 'websockets API: a node could not list its connections; listing the others');

@@ -18,7 +18,7 @@ interface Run {
 }
 
 function runMain(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(TSX, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(TSX, [MAIN, ...args], { env: { ...process.env, EH_WORKERS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const listeners = new Set<() => void>();
   const collect = (d: Buffer) => {

@@ -46,7 +46,7 @@ async function connectAll(cmd: Extract<FleetCommand, { type: 'connect' }>): Prom
   let firstError: string | undefined;
   await pooled(cmd.specs, cmd.concurrency, started + cmd.deadlineMs, async (spec) => {
     try {
-      const client = await LeanClient.connect(protocol, cmd.base, cmd.timeoutMs);
+      const client = await LeanClient.connect(protocol, cmd.base, cmd.timeoutMs, cmd.localAddress);
       client.onEvent = onEvent;
       clients.push(client);
       await client.subscribe(spec, cmd.token);

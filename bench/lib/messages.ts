@@ -5,7 +5,7 @@ import type { ProtocolName, SubscriptionSpec } from './wire-protocols';
 
 /** Orchestrator → client fleet. */
 export type FleetCommand =
-  | { type: 'connect'; protocol: ProtocolName; base: string; vhost: string; token: string; specs: SubscriptionSpec[]; concurrency: number; timeoutMs: number; deadlineMs: number }
+  | { type: 'connect'; protocol: ProtocolName; base: string; vhost: string; token: string; specs: SubscriptionSpec[]; concurrency: number; timeoutMs: number; deadlineMs: number; localAddress?: string }
   /**
    * Starts (or restarts) counting. With `trackSeq`, reports each sequence number once it is complete
    * here: at every client of this fleet (`completeAt: 'all'`) or at its first receiver (`1`).

@@ -43,7 +43,7 @@ export async function memory(ctx: BenchContext): Promise<void> {
           const fleet = forkTs('lib/client-fleet.ts', [], { logName: `memory-fleet-${f}` });
           fleets.push(fleet);
           ready.push(nextMessage(fleet, 'ready', 240_000));
-          fleet.send({ type: 'connect', protocol: system.protocol, base: server.base, vhost: BENCH_VHOST, token: BENCH_TOKEN, specs: specs.slice(f * per, (f + 1) * per), concurrency: 100, timeoutMs: 15_000, deadlineMs: 200_000 });
+          fleet.send({ type: 'connect', protocol: system.protocol, base: server.base, vhost: BENCH_VHOST, token: BENCH_TOKEN, specs: specs.slice(f * per, (f + 1) * per), concurrency: 100, timeoutMs: 15_000, deadlineMs: 200_000, localAddress: `127.0.0.${2 + f}` });
         }
         const readies = await Promise.all(ready);
         const connected = readies.reduce((n, r) => n + r.connected, 0);

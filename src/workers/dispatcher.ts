@@ -35,7 +35,8 @@ export class Dispatcher {
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, host, () => {
+      // A deep backlog: connections wait here while the primary reads each one's request line.
+      this.server.listen({ port, host, backlog: 4096 }, () => {
         this.server.off('error', reject);
         resolve((this.server.address() as net.AddressInfo).port);
       });

@@ -12,8 +12,9 @@ import { RunningServer, SYSTEMS, SystemInfo, SystemName, hasLegacySocketIo, star
 import { BenchContext, FULL, QUICK, Sizes } from './scenarios/context';
 import { fanout, latency, routing } from './scenarios/delivery-scenarios';
 import { churn, memory } from './scenarios/memory-and-churn';
+import { crash } from './scenarios/worker-crash';
 
-const SCENARIOS = { fanout, routing, latency, churn, memory } as const;
+const SCENARIOS = { fanout, routing, latency, churn, crash, memory } as const;
 type ScenarioName = keyof typeof SCENARIOS;
 
 /** Tiny sizes for developing the harness on a shared machine (`--tiny`). */
@@ -156,6 +157,8 @@ async function main(): Promise<void> {
     for (const name of ['fanout', 'routing', 'latency', 'churn'] as const) {
       if (!only || only.includes(name)) await SCENARIOS[name](ctx);
     }
+    // Kills a worker of the 2-worker server: asked for by name only (`--only=crash --systems=eh-ws-2w`).
+    if (only?.includes('crash')) await crash(ctx);
     // Memory starts a fresh server per generation: the shared ones are stopped first to free the machine.
     for (const server of servers.values()) await server.stop();
     servers.clear();

@@ -105,6 +105,9 @@ process.on('message', (cmd: FleetCommand) => {
     case 'report':
       tally.report();
       break;
+    case 'count-open':
+      send({ type: 'open', open: clients.filter((c) => c.socket.readyState === c.socket.OPEN).length });
+      break;
     case 'churn':
       void churn(cmd);
       break;

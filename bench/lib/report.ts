@@ -31,6 +31,11 @@ export function renderTables(rows: ResultRow[]): string {
     out.push(table(['accounts', 'system', 'clients', 'events routed/s', 'vs minimal Node', 'p50 ms', 'p99 ms', 'broker bindings', 'server CPU', 'events per server CPU-s', 'per CPU-s vs native fan-out', 'broker CPU', 'publisher CPU', 'client fleets CPU', 'rest of machine CPU', 'notes'],
       of('routing').map((r) => [r.variant, r.label, num(r['clients']), num(r['eventsPerSec']), ratio(r), num(lat(r).p50), num(lat(r).p99), num(r['brokerBindings']), pct(r['serverCpuPct']), num(r['deliveriesPerCpuSec']), nativeRatio(r), pct(r['brokerCpuPct']), pct(r['publisherCpuPct']), pct(r['fleetCpuPct']), pct(r['restOfMachineCpuPct']), fail(r)])));
   }
+  if (of('crash').length) {
+    out.push('#### A worker SIGKILLed mid-stream (2 workers; survivors = clients of the other worker)');
+    out.push(table(['load', 'system', 'clients', 'cut', 'deliveries/s before (all clients)', 'survivors got/s after', 'expected after', 'ratio', 'p99 ms before', 'p99 ms after', 'new worker after ms', 'cut clients back (connect + subscribe) ms'],
+      of('crash').map((r) => [r.variant, r.label, num(r['clients']), num(r['cutClients']), num(r['survivorDeliveriesPerSecBefore']), num(r['survivorDeliveriesPerSecAfter']), num(r['expectedSurvivorPerSec']), num(r['survivorRatio']), num(r['p99Before']), num(r['p99After']), num(r['workerRestartMs']), num(r['reconnectMs'])])));
+  }
   if (of('latency').length) {
     out.push('#### Latency at a steady rate (publish → receive; ratio = ceiling p50 / this p50)');
     out.push(table(['load', 'system', 'clients', 'delivered/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'vs ceiling', 'server CPU', 'broker CPU', 'rest of machine CPU', 'notes'],

@@ -13,7 +13,7 @@ const HEAD_TIMEOUT_MS = 10_000;
 export interface DispatchTargets {
   /** Indexes of the workers that serve now. */
   serving(): readonly number[];
-  /** Hands a socket and its first bytes to worker `index`; false when that failed (the socket is closed). */
+  /** Hands a socket and its first bytes to worker `index` (the socket is closed if that fails). */
   toWorker(index: number, socket: net.Socket, head: Buffer): void;
   /** Serves a socket in the primary (machine-wide /metrics, /readyz). */
   toPrimary(socket: net.Socket, head: Buffer): void;

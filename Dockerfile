@@ -7,7 +7,10 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY client ./client
-RUN npm run build && npm prune --omit=dev
+COPY scripts/build-info.mjs scripts/vendor-legacy-client.mjs ./scripts/
+# The commit shown by eh_build_info: docker build --build-arg COMMIT=$(git rev-parse HEAD) .
+ARG COMMIT=unknown
+RUN EH_BUILD_COMMIT=$COMMIT npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

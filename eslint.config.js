@@ -20,7 +20,7 @@ module.exports = tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['client/scripts/**/*.mjs'],
+    files: ['client/scripts/**/*.mjs', 'scripts/**/*.mjs'],
     languageOptions: { sourceType: 'module', globals: { process: 'readonly' } },
   },
   {

@@ -13,9 +13,11 @@ import { BenchContext, FULL, QUICK, Sizes } from './scenarios/context';
 import { fanout, latency, routing } from './scenarios/delivery-scenarios';
 import { churn, memory } from './scenarios/memory-and-churn';
 import { crash } from './scenarios/worker-crash';
+import { BUS_SIZES, busMarkdown, busScenario } from './scenarios/bus';
+import { consoleCost } from './scenarios/console-cost';
 
-const SCENARIOS = { fanout, routing, latency, churn, crash, memory } as const;
-type ScenarioName = keyof typeof SCENARIOS;
+const SCENARIOS = { fanout, console: consoleCost, routing, latency, churn, crash, memory } as const;
+type ScenarioName = keyof typeof SCENARIOS | 'bus';
 
 /** Tiny sizes for developing the harness on a shared machine (`--tiny`). */
 const TINY: Sizes = { ...QUICK, fanoutClients: [50, 100], routingClients: 200, latencyClients: 100, latencyRates: [1000], memoryConnections: [200], measureMs: 2000, latencyMeasureMs: 2000, churnMs: 2000, churnConcurrency: 4, stompMaxClients: 100 };
@@ -65,6 +67,25 @@ function updateDoc(mode: string, markdown: string): boolean {
   return true;
 }
 
+/**
+ * The broker rows (re-binding, acknowledged delivery): self-contained, each beside its own baseline,
+ * so any run that includes them rewrites their section of docs/BENCHMARKS.md.
+ */
+async function runBus(started: Date, log: (line: string) => void): Promise<void> {
+  const rows = await busScenario(BUS_SIZES, log);
+  const stamp = started.toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const record = { startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine: machine(), versions: versions(), sizes: BUS_SIZES, rows };
+  const dir = path.join(BENCH_DIR, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `bus-${stamp}.json`), JSON.stringify(record, null, 2));
+  fs.writeFileSync(path.join(dir, 'bus-latest.json'), JSON.stringify(record, null, 2));
+  const load = (record.machine['loadAverageAtStart'] as number[]).join(' ');
+  const markdown = `Run ${record.startedAt}, RabbitMQ ${record.versions['rabbitmq']}, load average at start ${load}.\n\n${busMarkdown(rows)}`;
+  fs.writeFileSync(path.join(dir, 'bus-latest.md'), markdown + '\n');
+  if (updateDoc('bus', markdown)) log('docs/BENCHMARKS.md (bus section) updated');
+  process.stdout.write('\n' + markdown + '\n');
+}
+
 /** `--render=<results json>`: rewrites that run's Markdown (and its docs section, for a complete run) from its rows. */
 function renderOnly(file: string): void {
   const run = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord & { mode: string };
@@ -103,6 +124,10 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stdout.write(`[${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
 
   ensureBenchVhost();
+  if (only?.length === 1 && only[0] === 'bus') {
+    await runBus(started, log);
+    process.exit(0);
+  }
   if (!wanted || wanted.includes('web-stomp')) {
     const stompProblem = ensureWebStomp();
     if (stompProblem) process.stderr.write(`warning: ${stompProblem}; its rows will show every client failed\n`);
@@ -154,7 +179,7 @@ async function main(): Promise<void> {
     const legacy = await hasLegacySocketIo(servers.get('event-horizon')!.base);
     log(`Socket.IO 0.9 transport ${legacy ? 'found: included' : 'not found at /socket.io/1/: left out'}`);
     ctx.systems = (Object.values(SYSTEMS) as SystemInfo[]).filter((s) => (legacy || s.name !== 'eh-sio09') && (!wanted || wanted.includes(s.name)));
-    for (const name of ['fanout', 'routing', 'latency', 'churn'] as const) {
+    for (const name of ['fanout', 'console', 'routing', 'latency', 'churn'] as const) {
       if (!only || only.includes(name)) await SCENARIOS[name](ctx);
     }
     // Kills a worker of the 2-worker server: asked for by name only (`--only=crash --systems=eh-ws-2w`).
@@ -163,6 +188,7 @@ async function main(): Promise<void> {
     for (const server of servers.values()) await server.stop();
     servers.clear();
     if (!only || only.includes('memory')) await memory(ctx);
+    if (!only || only.includes('bus')) await runBus(started, log);
   } finally {
     for (const server of servers.values()) await server.stop();
   }

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const sample = (t: number) => {
     gc?.();
     const m = process.memoryUsage();
-    const s = { t, heapMiB: Math.round(m.heapUsed / 1048576), rssMiB: Math.round(m.rss / 1048576), sessions: app.hub.sessions.size, rooms: app.hub.index.roomCount, bindings: app.bus.boundCount, parked: app.ops.recovery.parkedCount };
+    const s = { t, heapMiB: Math.round(m.heapUsed / 1048576), rssMiB: Math.round(m.rss / 1048576), sessions: app.hub.sessions.size, rooms: app.hub.index.roomCount, bindings: app.bus.boundCount, parked: app.recovery.parkedCount };
     samples.push(s);
     process.stdout.write(`${JSON.stringify({ ...s, connects, published, received })}\n`);
   };

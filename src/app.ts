@@ -1,35 +1,39 @@
 // The composition root: builds every part from the config, wires them, starts and stops them in order.
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { Server as SocketIoServer } from 'socket.io';
 import { Config, PROJECT_ROOT } from './config';
-import { createSecurity, Security } from './auth/security';
-import { frameCapBytes } from './auth/inbound-guard';
+import { createSecurity, Security } from './security';
+import { createLimitsCounters } from './guard/limits-counters';
 import type { Authenticator } from './auth/authenticator';
 import { BindingCatalogue } from './bindings/catalogue';
-import { AmqpBus } from './bus/amqp-bus';
+import { realmDirectory } from './bindings/realm-directory';
+import { AmqpBus, busSettings } from './bus/amqp-bus';
 import { Hub } from './hub/hub';
 import { CommandHandler } from './hub/command-handler';
+import { EventFanout } from './hub/event-fanout';
+import { ChannelActions } from './hub/actions/channel-actions';
+import type { Transport } from './hub/transport';
 import { httpRoutes } from './http/http-routes';
+import { clientLibraries } from './http/client-libraries';
 import { bindingsApi } from './http/bindings-api';
 import { websocketsApi } from './http/websockets-api';
-import { VERSION } from './ops/version';
-import { ChannelActions } from './hub/actions/channel-actions';
-import { realmDirectory } from './bindings/realm-directory';
 import { demoApi, demoIdentityOf } from './http/demo-api';
-import { installDispatcher, Route } from './http/upgrade-dispatcher';
+import { installDispatcher } from './http/upgrade-dispatcher';
+import { recoveryStore } from './recovery/recovery-store';
+import { SessionRecovery } from './recovery/session-recovery';
+import type { TransportParts } from './transports/parts';
 import { WebSocketTransport } from './transports/websocket/websocket-transport';
 import { SocketIoTransport } from './transports/socketio/socketio-transport';
-import { LegacySocketIoRoute } from './transports/legacy/legacy-route';
-import { Operations, socketIoRecovery } from './ops/operations';
+import { LegacySocketIoTransport } from './transports/legacy/legacy-transport';
+import { COMMIT, VERSION } from './ops/version';
+import { OpsMetrics } from './ops/metrics';
+import { Operations } from './ops/operations';
 import { createListener } from './ops/tls';
-import { Cluster } from './cluster/cluster';
-import { OperatorConsole } from './ops/operator-console';
-import type { Socket } from 'node:net';
-import { createAdapter as createWorkersAdapter } from '@socket.io/cluster-adapter';
-import type { PeerLink } from './workers/peer-link';
-import { sidPrefix } from './workers/route';
+import { Cluster, ClusterWorker } from './cluster/cluster';
+import { OperatorConsole } from './console/operator-console';
+import { connectionLog } from './ops/connection-log';
+import { ConnectionCounters } from './ops/connection-metrics';
 
 export interface App {
   readonly config: Config;
@@ -41,12 +45,16 @@ export interface App {
   readonly authenticator: Authenticator;
   /** Auth driver, limits, admission and their counters. */
   readonly security: Security;
+  /** Every transport, in the order requests are offered to them. */
+  readonly transports: readonly Transport[];
   /** Socket.IO 0.9 clients (sessions by sid). */
-  readonly legacy: LegacySocketIoRoute;
+  readonly legacy: LegacySocketIoTransport;
   /** Cluster membership (Redis), stats, broadcasts and the admin API; a cluster of one without Redis. */
   readonly cluster: Cluster;
-  /** Metrics, readiness, slow clients, recovery and the graceful drain. */
+  /** Metrics, readiness, slow clients and the graceful drain. */
   readonly ops: Operations;
+  /** Missed-event recovery: parked connections and their resumption. */
+  readonly recovery: SessionRecovery;
   /** The operator console at /admin (its stream, connection directory and routes). */
   readonly console: OperatorConsole;
   /** A worker only: serves a connection the primary accepted (`head`: the bytes it already read). */
@@ -54,21 +62,12 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** How the app runs: alone (listening itself), or as worker `index` of a machine's primary. */
+/**
+ * How the app runs: alone (listening itself), or as worker `index` of a machine whose primary holds the
+ * port, routes each connection by the `sidPrefix` its session ids carry, and relays `link` between workers.
+ */
 export interface AppRole {
-  worker?: { index: number; link: PeerLink };
-}
-
-/** Client libraries the bridge serves itself (no CDN), by URL path. */
-function clientLibraries(): Map<string, string> {
-  const modules = path.join(PROJECT_ROOT, 'node_modules');
-  const clientBundle = path.join(PROJECT_ROOT, 'client', 'dist', 'browser');
-  return new Map([
-    ['/vendor/socket.io-0.9.6.js', path.join(modules, 'socket.io-client-legacy', 'dist', 'socket.io.js')],
-    // This repository's client library (client/), built by `npm run build`.
-    ['/vendor/event-horizon-client.js', path.join(clientBundle, 'event-horizon-client.js')],
-    ['/vendor/event-horizon-client.js.map', path.join(clientBundle, 'event-horizon-client.js.map')],
-  ]);
+  worker?: ClusterWorker & { sidPrefix: string };
 }
 
 /**
@@ -77,112 +76,66 @@ function clientLibraries(): Map<string, string> {
  */
 export async function startApp(config: Config, logger: Logger, role: AppRole = {}): Promise<App> {
   const worker = role.worker;
-  const cluster = new Cluster(config, logger, worker ? { index: worker.index, link: worker.link } : undefined);
-  const security = createSecurity(config, logger, cluster.securityOptions);
-  const authenticator: Authenticator = security.authenticator;
+  const cluster = new Cluster(config, logger, worker && { index: worker.index, link: worker.link });
+  const counters = createLimitsCounters();
   const catalogue = new BindingCatalogue();
-  const bus = new AmqpBus({
-    url: config.amqpUrl,
-    exchanges: catalogue.exchanges,
-    logger,
-    // Deliveries start only after bus.start(), below, when `hub` exists.
-    onMessage: (exchange, routingKey, content) => hub.deliver(exchange, routingKey, content),
-  });
-  const hub = new Hub({ catalogue, bus, logger, bindTimeoutMs: config.amqpBindTimeoutMs, maxBindingsPerConnection: config.maxBindingsPerConnection, limits: security.counters });
-  const handler = new CommandHandler(hub, authenticator, catalogue, logger);
-  handler.access = security.access;
-  const tokenLifetime = security.attachHub(hub);
-  handler.actions = new ChannelActions({ publisher: bus, crossbarUrl: config.crossbarUrl, version: VERSION });
   if (config.realmsFile) realmDirectory.loadFile(config.realmsFile);
-
-  const httpServer = createListener(
-    config,
-    httpRoutes({
-      publicDir: path.join(PROJECT_ROOT, 'public'),
-      extraFiles: clientLibraries(),
-      readiness: () => ops.readiness.evaluate(),
-      handlers: [
-        (req, res) => ops.metricsRoute(req, res),
-        bindingsApi(catalogue),
-        (req, res) => operatorConsole.route(req, res),
-        cluster.api,
-        websocketsApi({ catalogue, sessions: hub.sessions, access: security.access, logger, addressOf: (req) => security.addresses.of(req), version: VERSION, node: cluster.node, peers: (account, socket) => cluster.peerWebsocketViews(account, socket) }),
-        demoApi({ enabled: config.demo, access: security.access, addressOf: (req) => security.addresses.of(req), logger, publish: (ex, rk, p) => bus.publish(ex, rk, p), demoIdentity: () => demoIdentityOf(config) }),
-      ],
-    }),
-  );
-  const sioRecovery = socketIoRecovery(config);
-  const io = new SocketIoServer(httpServer, {
-    allowEIO3: true,
-    cors: { origin: true, credentials: true },
-    maxHttpBufferSize: frameCapBytes(config.maxMessageBytes),
-    ...sioRecovery.options,
+  // Deliveries start only after bus.start(), below, when `fanout` exists.
+  const bus = new AmqpBus({ url: config.amqpUrl, exchanges: catalogue.exchanges, logger, ...busSettings(config), onMessage: (exchange, key, body) => fanout.deliver(exchange, key, body) });
+  const store = recoveryStore(config, logger);
+  const connections = new ConnectionCounters();
+  const hub = new Hub({
+    catalogue, bus, logger, bindTimeoutMs: config.amqpBindTimeoutMs, maxBindingsPerConnection: config.maxBindingsPerConnection, limits: counters, parking: store.parking,
+    observers: [connectionLog(logger, cluster.node), connections],
   });
-  const websocket = new WebSocketTransport(hub, handler, logger, {
-    pingIntervalMs: config.wsPingIntervalMs,
-    maxMessageBytes: config.maxMessageBytes,
-    guard: security.guard,
-    addressOf: (req) => security.addresses.of(req),
+  const security = createSecurity(config, logger, hub, counters, cluster.securityOptions);
+  const tokenLifetime = security.lifetime;
+  const metrics = new OpsMetrics({ hub, bus, connections, labels: () => transports.flatMap((t) => t.labels), transports: () => transports.map((t) => t.name) });
+  const recovery = new SessionRecovery({
+    hub, catalogue, logger, history: store.history, parking: store.parking, access: security.access,
+    windowMs: config.recoveryWindowMs, clustered: config.redisUrl !== undefined || worker !== undefined,
+    onRecovered: (session) => void tokenLifetime.recovered(session).catch((err: Error) => logger.error({ err }, 'token re-validation after recovery failed')),
   });
-  const socketio = new SocketIoTransport(io, hub, handler, logger, { guard: security.guard, addressOf: (req) => security.addresses.of(req) });
-  hub.addTarget(websocket);
-  hub.addTarget(socketio);
-  const legacy = new LegacySocketIoRoute(hub, handler, logger, {
-    heartbeatIntervalMs: config.legacyHeartbeatIntervalMs,
-    heartbeatTimeoutMs: config.legacyHeartbeatTimeoutMs,
-    closeTimeoutMs: config.legacyCloseTimeoutMs,
-    pollTimeoutMs: config.legacyPollTimeoutMs,
-    maxMessageBytes: config.maxMessageBytes,
-    guard: security.guard,
-    addressOf: (req) => security.addresses.of(req),
-    countSession: (req) => security.admission.countSession(req),
+  const handler = new CommandHandler({
+    hub, catalogue, logger, access: security.access, resume: recovery.resume,
+    actions: new ChannelActions({ publisher: bus, crossbarUrl: config.crossbarUrl, version: VERSION }),
+    replyObservers: [(_session, reply) => metrics.countReply(reply), recovery.observeReply],
   });
-  hub.addTarget(legacy.fanout);
-  if (worker) {
-    // Every session id says which worker holds it, so the primary routes its requests here.
-    const prefix = sidPrefix(worker.index);
-    const engine = io.engine as unknown as { generateId(req: unknown): string };
-    const generate = engine.generateId.bind(engine);
-    engine.generateId = (req) => prefix + generate(req);
-    legacy.registry.sidPrefix = prefix;
-    // One request per connection: the primary routes each connection by its first request only.
-    httpServer.prependListener('request', (_req, res) => {
-      res.shouldKeepAlive = false;
-    });
-    if (!config.redisUrl) io.adapter(createWorkersAdapter());
-  }
-  const ops = new Operations({ config, logger, hub, bus, handler, catalogue, io, httpServer, limits: security.counters, socketIoRecovery: sioRecovery, tokenLifetime });
-  cluster.attach(io, hub, [websocket, legacy.fanout]);
+  const parts: TransportParts = { config, hub, handler, logger, guard: security.guard, addressOf: (req) => security.addresses.of(req), sessions: security.admission, recovery, ...(worker ? { worker: { sidPrefix: worker.sidPrefix } } : {}) };
+  const legacy = new LegacySocketIoTransport(parts);
+  const socketio = new SocketIoTransport(parts);
+  // Every transport, in the order each request is offered to them: 0.9 claims /socket.io/1/ before Socket.IO.
+  const transports: Transport[] = [legacy, socketio, new WebSocketTransport(parts)];
+  const fanout = new EventFanout({ hub, logger, transports, recorder: store.recorder, observers: [metrics.fanoutObserver] });
+  const httpServer = createListener(config);
+  const ops = new Operations({ config, logger, hub, bus, metrics, httpServer, recovery: store, limits: security.counters, readinessChecks: [cluster.readinessCheck],
+    build: { version: VERSION, commit: COMMIT, node: cluster.node },
+  });
+  cluster.attach({
+    io: socketio.server, hub, fanout, listed: socketio, expiresAt: (session) => tokenLifetime.expiresAt(session),
+    vitals: () => ({ broker: { ready: bus.ready, bindings: bus.boundCount, reconnects: bus.reconnects }, draining: ops.draining }),
+  });
   const operatorConsole = new OperatorConsole({
-    adminToken: config.adminToken,
-    publicDir: path.join(PROJECT_ROOT, 'public'),
-    hub, bus, cluster, ops,
-    limits: security.counters,
-    expiresAt: (session) => tokenLifetime.expiresAt(session),
-    addressOf: (req) => security.addresses.of(req),
-    version: VERSION,
-    logger,
+    adminToken: config.adminToken, publicDir: path.join(PROJECT_ROOT, 'public'), hub, fanout, bus, cluster, ops, limits: security.counters,
+    addressOf: (req) => security.addresses.of(req), version: VERSION, logger,
   });
-  operatorConsole.attach(io);
-  ops.readiness.add(cluster.readinessCheck);
-  const routes: Route[] = [legacy];
-  installDispatcher(httpServer, routes, (req, socket, head) => websocket.handleUpgrade(req, socket, head));
-  // In front of every transport: origin policy, blocked IPs, connections per IP (HTTP 403/429).
-  security.admission.install(httpServer, io.engine);
+  installDispatcher(httpServer, transports, security.admission, httpRoutes({
+    publicDir: path.join(PROJECT_ROOT, 'public'),
+    extraFiles: clientLibraries(PROJECT_ROOT),
+    readiness: () => ops.readiness.evaluate(),
+    handlers: [
+      ops.metricsRoute,
+      bindingsApi(catalogue),
+      operatorConsole.handler,
+      cluster.api,
+      websocketsApi({ catalogue, sessions: hub.sessions, access: security.access, logger, addressOf: (req) => security.addresses.of(req), version: VERSION, node: cluster.node, peers: (account, socket) => cluster.peerWebsocketViews(account, socket) }),
+      demoApi({ enabled: config.demo, access: security.access, addressOf: (req) => security.addresses.of(req), logger, publish: (ex, rk, p) => bus.publish(ex, rk, p), demoIdentity: () => demoIdentityOf(config) }),
+    ],
+  }), { oneRequestPerConnection: worker !== undefined });
 
   await bus.start();
-  if (!worker) {
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(config.port, config.host, () => {
-        httpServer.off('error', reject);
-        resolve();
-      });
-    });
-  }
-  const port = worker ? config.port : (httpServer.address() as AddressInfo).port;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const url = `http${config.tlsCert ? 's' : ''}://${shownHost}:${port}`;
+  // A worker listens on nothing: the primary holds the port and hands it connections (`accept`).
+  const url = worker ? urlOf(config, config.port) : await listen(httpServer, config);
   await cluster.start(url);
   if (worker) logger.info({ url, worker: worker.index }, 'worker started');
   else logger.info({ url }, 'Event Horizon listening');
@@ -197,18 +150,37 @@ export async function startApp(config: Config, logger: Logger, role: AppRole = {
     stopping ??= ops.shutdown({
       closeClients: async () => {
         operatorConsole.close();
-        await websocket.close();
-        await legacy.close();
-        await new Promise<void>((resolve) => io.close(() => resolve()));
+        for (const transport of transports) await transport.close();
       },
       closeBackends: async () => {
         await cluster.close();
         httpServer.closeAllConnections();
         await bus.close();
+        await store.history.close();
         security.close();
       },
     });
     return stopping;
   };
-  return { config, ops, console: operatorConsole, url, port, hub, bus, logger, authenticator, security, legacy, cluster, stop, ...(worker ? { accept } : {}) };
+  const authenticator: Authenticator = security.authenticator;
+  const port = worker ? config.port : (httpServer.address() as AddressInfo).port;
+  return { config, ops, recovery, console: operatorConsole, url, port, hub, bus, logger, authenticator, security, transports, legacy, cluster, stop, ...(worker ? { accept } : {}) };
+}
+
+/** Listens on the configured host and port; resolves with the URL clients use. */
+async function listen(httpServer: ReturnType<typeof createListener>, config: Config): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  return urlOf(config, (httpServer.address() as AddressInfo).port);
+}
+
+/** The URL clients use for `port`. */
+function urlOf(config: Config, port: number): string {
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return `http${config.tlsCert ? 's' : ''}://${shownHost}:${port}`;
 }

@@ -26,6 +26,9 @@ export interface Config {
   maxMessageBytes: number;
   wsPingIntervalMs: number;
   amqpBindTimeoutMs: number;
+  amqpQueueTtlMs: number;
+  amqpPrefetch: number;
+  amqpBindChannels: number;
   realmsFile: string;
   legacyHeartbeatIntervalMs: number;
   legacyHeartbeatTimeoutMs: number;
@@ -72,6 +75,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxMessageBytes', env: 'EH_MAX_MESSAGE_BYTES', schema: Joi.number().integer().min(256).default(65536), description: 'Largest inbound message; larger ones get an error reply' },
   { key: 'wsPingIntervalMs', env: 'EH_WS_PING_INTERVAL_MS', schema: Joi.number().integer().min(100).default(25000), description: 'WebSocket ping interval; a peer that misses one ping is disconnected' },
   { key: 'amqpBindTimeoutMs', env: 'EH_AMQP_BIND_TIMEOUT_MS', schema: Joi.number().integer().min(50).default(5000), description: 'How long a subscribe waits for its RabbitMQ bindings before replying with an error' },
+  { key: 'amqpQueueTtlMs', env: 'EH_AMQP_QUEUE_TTL_MS', schema: Joi.number().integer().min(0).default(60000), description: "How long this node's RabbitMQ queue outlives a lost broker connection (queue TTL, `x-expires`): events published during a cut shorter than this are delivered after the reconnection, in order, once. 0: an exclusive queue that goes with the connection and unacknowledged delivery (events during a cut are lost). See docs/OPERATIONS.md#delivery-guarantees" },
+  { key: 'amqpPrefetch', env: 'EH_AMQP_PREFETCH', schema: Joi.number().integer().min(1).max(65535).default(500), description: 'Deliveries RabbitMQ may have on their way to this node before it acknowledges them (acknowledged in batches); with `EH_AMQP_QUEUE_TTL_MS` 0 there are no acknowledgements' },
+  { key: 'amqpBindChannels', env: 'EH_AMQP_BIND_CHANNELS', schema: Joi.number().integer().min(1).max(256).default(16), description: 'AMQP channels binding and unbinding in parallel (RabbitMQ answers one binding change at a time per channel); re-binding after a queue loss uses all of them' },
   { key: 'realmsFile', env: 'EH_REALMS_FILE', schema: Joi.string().allow('').default(''), description: 'Account SIP realms for the presence and registration bindings, which KAZOO keys by realm: `{"realms": {"<account_id>": "<realm>"}}`; without it those bindings are refused' },
   { key: 'legacyHeartbeatIntervalMs', env: 'EH_LEGACY_HEARTBEAT_INTERVAL_MS', schema: Joi.number().integer().min(10).default(25000), description: 'Socket.IO 0.9 clients: how often a websocket client is sent a heartbeat (`2::`); keep it below both timeouts' },
   { key: 'legacyHeartbeatTimeoutMs', env: 'EH_LEGACY_HEARTBEAT_TIMEOUT_MS', schema: Joi.number().integer().min(10).default(60000), description: 'Socket.IO 0.9 clients: how long a heartbeat may go unanswered before the session ends (advertised in the handshake; keep it above the poll timeout)' },
@@ -93,7 +99,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'authRecheckSeconds', env: 'EH_AUTH_RECHECK_SECONDS', schema: Joi.number().min(0).default(60), description: 'Seconds between re-validations of every token holding subscriptions (also at a JWT\'s `exp`, and when the tokens file or JWT key is reloaded); 0: only those' },
   { key: 'maxConnectionsPerIp', env: 'EH_MAX_CONNECTIONS_PER_IP', schema: Joi.number().integer().min(0).default(0), description: 'Open connections one client IP may hold (HTTP 429 beyond; an IPv6 client counts with its whole /64); 0 means no cap, as in KAZOO' },
   { key: 'rateLimitPerSecond', env: 'EH_RATE_LIMIT_PER_SECOND', schema: Joi.number().min(0).default(10), description: 'Inbound messages per second per connection (token bucket refill, KAZOO: 10); 0 turns the rate limit off' },
-  { key: 'rateLimitBurst', env: 'EH_RATE_LIMIT_BURST', schema: Joi.number().integer().min(1).default(100), description: 'Token bucket size: messages a connection may send at once (KAZOO: 100); a connection that floods a bucket past it is closed (4029)' },
+  { key: 'rateLimitBurst', env: 'EH_RATE_LIMIT_BURST', schema: Joi.number().integer().min(1).default(100), description: 'Token bucket size: messages a connection may send at once (KAZOO: 100); a connection that floods a bucket past it is cut off (raw WebSocket: close 4029; docs/SECURITY.md has each generation)' },
   { key: 'maxAuthFailuresPerIp', env: 'EH_MAX_AUTH_FAILURES_PER_IP', schema: Joi.number().integer().min(0).default(100), description: 'Failed logins one IP may make within `EH_AUTH_BLOCK_SECONDS` before it is blocked for as long; 0 turns the block off' },
   { key: 'authBlockSeconds', env: 'EH_AUTH_BLOCK_SECONDS', schema: Joi.number().min(1).default(60), description: 'Window for counting failed logins, and how long a blocked IP is refused (HTTP 429, error replies)' },
   { key: 'allowedOrigins', env: 'EH_ALLOWED_ORIGINS', schema: checkedString(checkOriginList).default('*'), description: 'Browser origins allowed to connect: `*` (any, as KAZOO) or a comma list such as `https://portal.example.com,https://*.example.net`; others get HTTP 403' },

@@ -26,6 +26,15 @@ export function renderTables(rows: ResultRow[]): string {
     out.push(table(['clients', 'system', 'deliveries/s', 'vs minimal Node', 'p50 ms', 'p99 ms', 'server CPU', 'deliveries per CPU-s', 'per CPU-s vs native', 'client fleets CPU', 'rest of machine CPU', 'notes'],
       of('fanout').map((r) => [r.variant, r.label, num(r['deliveriesPerSec']), ratio(r), num(lat(r).p50), num(lat(r).p99), pct(r['serverCpuPct']), num(r['deliveriesPerCpuSec']), nativeRatio(r), pct(r['fleetCpuPct']), pct(r['restOfMachineCpuPct']), fail(r)])));
   }
+  if (of('console').length) {
+    out.push('#### Fan-out with the operator console open (raw WebSocket, same server; medians of rounds alternating closed/open, range in brackets)');
+    const range = (r: ResultRow, key: string) => {
+      const xs = ((r['rounds'] as Array<Record<string, number>> | undefined) ?? []).map((x) => x[key] ?? 0);
+      return xs.length ? ` (${num(Math.min(...xs))}–${num(Math.max(...xs))})` : '';
+    };
+    out.push(table(['clients', 'console', 'deliveries/s', 'deliveries per CPU-s', 'p50 ms', 'p99 ms', 'server CPU', 'console samples read', 'rest of machine CPU (max)'],
+      of('console').map((r) => [r.variant.split(',')[0]!, r.variant.split('console ')[1] ?? '', num(r['deliveriesPerSec']) + range(r, 'deliveriesPerSec'), num(r['deliveriesPerCpuSec']) + range(r, 'deliveriesPerCpuSec'), num(lat(r).p50), num(lat(r).p99), pct(r['serverCpuPct']), num(r['consoleSamples']), pct(r['restOfMachineCpuPct'])])));
+  }
   if (of('routing').length) {
     out.push('#### Routing (one client per account binding, events spread over the accounts, a fixed window of events in flight; CPU in % of one core while measuring)');
     out.push(table(['accounts', 'system', 'clients', 'events routed/s', 'vs minimal Node', 'p50 ms', 'p99 ms', 'broker bindings', 'server CPU', 'events per server CPU-s', 'per CPU-s vs native fan-out', 'broker CPU', 'publisher CPU', 'client fleets CPU', 'rest of machine CPU', 'notes'],
@@ -63,6 +72,20 @@ function noise(...compared: Array<ResultRow | undefined>): string {
   return worst >= NOISY_PCT ? ` (other processes used up to ${worst}% of a core during these rows: not a reliable verdict)` : '';
 }
 
+/**
+ * The console costs nothing measurable when the open rows' median deliveries per server CPU-second is
+ * within the spread of the closed rows themselves (their own run-to-run noise), or within 5 %.
+ */
+function consoleVerdict(closed: ResultRow, opened: ResultRow): string {
+  const perCpu = (r: ResultRow) => ((r['rounds'] as Array<{ deliveriesPerCpuSec: number }> | undefined) ?? []).map((x) => x.deliveriesPerCpuSec);
+  const c = closed['deliveriesPerCpuSec'] as number;
+  const o = opened['deliveriesPerCpuSec'] as number;
+  const spread = Math.max(...perCpu(closed)) - Math.min(...perCpu(closed));
+  const tolerance = Math.max(spread, 0.05 * c);
+  const change = c > 0 ? ((o - c) / c) * 100 : 0;
+  return `fan-out ${closed.variant.split(',')[0]} with the operator console open: ${num(o)} vs ${num(c)} deliveries per server CPU-second (${change >= 0 ? '+' : ''}${change.toFixed(1)} %; the closed rounds alone spread ${num(spread)}), target: within noise: ${Math.abs(o - c) <= tolerance ? 'met' : '**not met**'}`;
+}
+
 /** The product's targets, each checked against this run's rows (only those it measured). */
 export function checkTargets(rows: ResultRow[]): string[] {
   const lines: string[] = [];
@@ -79,6 +102,9 @@ export function checkTargets(rows: ResultRow[]): string[] {
     if (sio && plain) lines.push(`fan-out ${variant}: Socket.IO ${(d(sio) / d(plain)).toFixed(2)}× plain Socket.IO (target ≥ 1.00): ${verdict(d(sio) >= d(plain))}${noise(sio, plain)}`);
     if (stomp && ws && sio) lines.push(`fan-out ${variant}: raw ws ${(d(ws) / d(stomp)).toFixed(2)}×, Socket.IO ${(d(sio) / d(stomp)).toFixed(2)}× Web-STOMP (target ≥ 1.5): ${verdict(d(ws) >= 1.5 * d(stomp) && d(sio) >= 1.5 * d(stomp))}${noise(ws, sio, stomp)}`);
   }
+  const closed = rows.find((r) => r.scenario === 'console' && r.variant.endsWith('console closed'));
+  const opened = rows.find((r) => r.scenario === 'console' && r.variant.endsWith('console open'));
+  if (closed && opened) lines.push(consoleVerdict(closed, opened) + noise(closed, opened));
   for (const variant of new Set(rows.filter((r) => r.scenario === 'latency').map((r) => r.variant))) {
     const hop = pick('latency', 'broker-hop', variant);
     const hopText = hop ? `; broker hop alone ${num(hop['deliveriesPerSec'])}/s, p50 ${lat(hop).p50} ms, p99 ${lat(hop).p99} ms` : '';

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { AMQP_URL, brokerPid } from './broker';
 import { forkTs, freePort, nextMessage, sleep, stopChild } from './processes';
 import type { ProtocolName } from './wire-protocols';
+import { BENCH_ADMIN_TOKEN } from './console-stream';
 
 export type SystemName = 'native' | 'ceiling' | 'eh-ws-2w' | 'eh-ws' | 'eh-sio' | 'eh-sio09' | 'plain-sio' | 'web-stomp' | 'broker-hop';
 
@@ -104,7 +105,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
     case 'event-horizon-2w': {
       const tokens = writeTokens(opts.accounts);
       const workers = kind === 'event-horizon' ? '1' : '2';
-      const args = ['--port', String(port), '--host', '127.0.0.1', '--log-level', process.env['BENCH_EH_LOG_LEVEL'] ?? 'warn', '--tokens-file', tokens, '--amqp-url', AMQP_URL, '--workers', workers];
+      const args = ['--port', String(port), '--host', '127.0.0.1', '--log-level', process.env['BENCH_EH_LOG_LEVEL'] ?? 'warn', '--tokens-file', tokens, '--amqp-url', AMQP_URL, '--workers', workers, '--admin-token', BENCH_ADMIN_TOKEN];
       const child = forkTs('lib/bounded-server.ts', args, { logName: opts.logName, nodeFlags: ['--expose-gc', ...(opts.nodeFlags ?? [])] });
       const exited = new Promise<never>((_, reject) =>
         child.once('exit', (code) => reject(new Error(`Event Horizon exited (code ${code}) before it was ready; see bench/results/logs/${opts.logName}.log`))),

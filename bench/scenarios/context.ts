@@ -79,7 +79,7 @@ export const FULL: Sizes = {
 
 /** One measured row: a scenario, its variant (size), a system and its numbers. */
 export interface ResultRow {
-  scenario: 'fanout' | 'routing' | 'latency' | 'memory' | 'churn' | 'crash';
+  scenario: 'fanout' | 'console' | 'routing' | 'latency' | 'memory' | 'churn' | 'crash';
   variant: string;
   system: SystemName;
   label: string;

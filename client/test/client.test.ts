@@ -162,7 +162,7 @@ describe('the client library', () => {
       proxy.setRefusing(true);
       proxy.cutAll();
       const hub = bridge.server.app.hub;
-      await pollUntil('the bridge to park the session', () => (bridge.server.app.ops.recovery.parkedCount > 0 ? true : undefined));
+      await pollUntil('the bridge to park the session', () => (bridge.server.app.recovery.parkedCount > 0 ? true : undefined));
       const before = hub.counters.matched;
       const missed = [newCallId(), newCallId(), newCallId()];
       for (const callId of missed) await bridge.kazoo.call('CHANNEL_CREATE', id.accountId, callId);

@@ -3,8 +3,21 @@
 import type { Logger } from 'pino';
 import { ErrorText } from '../protocol/error-texts';
 import { AuthResult, Authenticator, Identity, authorize } from './authenticator';
-import { AuthFailureTracker } from './auth-failures';
-import { LimitsCounters, createLimitsCounters } from './limits-counters';
+import { AuthFailureTracker } from '../guard/auth-failures';
+import { LimitsCounters, createLimitsCounters } from '../guard/limits-counters';
+import { LogThrottle } from '../ops/log-throttle';
+
+/** An auth source that is down is logged at most this often (with how many failures were not logged). */
+export const UNAVAILABLE_LOG_INTERVAL_MS = 30_000;
+
+/** What a driver's failure says in the log: its message, and the address and cause when it has them. */
+function failureFields(err: unknown): Record<string, unknown> {
+  const e = err as { message?: string; url?: unknown; cause?: unknown };
+  const fields: Record<string, unknown> = { err: e.message ?? String(err) };
+  if (typeof e.url === 'string') fields['url'] = e.url;
+  if (typeof e.cause === 'string') fields['error_code'] = e.cause;
+  return fields;
+}
 
 export interface AccessControlOptions {
   authenticator: Authenticator;
@@ -22,8 +35,14 @@ export type GrantListener = (connection: object, accountId: string, token: strin
  */
 export class AccessControl {
   private readonly grantListeners: GrantListener[] = [];
+  private readonly authDown: LogThrottle;
+  private readonly authorizeDown: LogThrottle;
 
-  constructor(private readonly opts: AccessControlOptions) {}
+  constructor(private readonly opts: AccessControlOptions) {
+    // One line per outage window, not one per command: a busy node would log thousands.
+    this.authDown = new LogThrottle({ logger: opts.logger, level: 'warn', intervalMs: UNAVAILABLE_LOG_INTERVAL_MS });
+    this.authorizeDown = new LogThrottle({ logger: opts.logger, level: 'warn', intervalMs: UNAVAILABLE_LOG_INTERVAL_MS });
+  }
 
   /** Access control with no IP blocking and private counters (until the composition root sets the real one). */
   static plain(authenticator: Authenticator, logger: Logger): AccessControl {
@@ -48,11 +67,12 @@ export class AccessControl {
       result = await this.opts.authenticator.authenticate(token);
     } catch (err) {
       counters.authUnavailable++;
-      logger.warn({ err: (err as Error).message }, 'authenticator unavailable');
+      this.authDown.log(failureFields(err), 'authenticator unavailable');
       return { ok: false, error: ErrorText.authUnavailable };
     }
     if (!result.ok) {
       counters.authFailures++;
+      logger.info({ ip, reason: result.reason ?? 'invalid' }, 'login failed');
       if (failures.record(ip)) {
         counters.ipsBlocked++;
         logger.warn({ ip }, 'IP blocked after too many failed logins');
@@ -70,7 +90,7 @@ export class AccessControl {
       return await ask.call(this.opts.authenticator, identity, accountId, token);
     } catch (err) {
       this.opts.counters.authUnavailable++;
-      this.opts.logger.warn({ err: (err as Error).message }, 'authorization source unavailable');
+      this.authorizeDown.log(failureFields(err), 'authorization source unavailable');
       return ErrorText.authUnavailable;
     }
   }

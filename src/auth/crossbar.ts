@@ -21,9 +21,24 @@ const ACCOUNT_ID = /^[0-9a-f]{32}$/;
 
 /**
  * Crossbar could not give an answer (down, slow, 5xx, nonsense): the caller answers "unavailable".
- * @example throw new CrossbarUnavailable('GET /token_auth answered 503');
+ * `url` is the address asked (never the token), `cause` the network error's code (`ECONNREFUSED`,
+ * `ENOTFOUND`, `timeout`…) when there was no HTTP answer at all.
+ * @example throw new CrossbarUnavailable('GET /token_auth answered 503', 'http://kazoo:8000/v2/token_auth');
  */
-export class CrossbarUnavailable extends Error {}
+export class CrossbarUnavailable extends Error {
+  constructor(message: string, readonly url?: string, override readonly cause?: string) {
+    super(message);
+  }
+}
+
+/** The most telling part of a failed fetch: `connect ECONNREFUSED 10.0.0.5:8000`, `timeout after 5000 ms`. */
+function fetchFailure(err: unknown, timeoutMs: number): { code: string; text: string } {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string; errors?: Array<{ message?: string }> } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return { code: 'timeout', text: `no answer within ${timeoutMs} ms` };
+  const cause = e.cause;
+  const text = cause?.message || cause?.errors?.map((x) => x.message).join('; ') || e.message || String(err);
+  return { code: cause?.code ?? 'error', text };
+}
 
 type Answer = { status: number; body: Record<string, unknown> | undefined };
 
@@ -103,13 +118,15 @@ export class CrossbarAuthenticator implements Authenticator {
 
   private async get(path: string, token: string): Promise<Answer> {
     let res: Response;
+    const url = this.base + path;
     try {
-      res = await fetch(this.base + path, {
+      res = await fetch(url, {
         headers: { 'X-Auth-Token': token, Accept: 'application/json' },
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
     } catch (err) {
-      throw new CrossbarUnavailable(`Crossbar unreachable: ${(err as Error).message}`);
+      const failure = fetchFailure(err, this.opts.timeoutMs);
+      throw new CrossbarUnavailable(`Crossbar unreachable at ${url}: ${failure.text}`, url, failure.code);
     }
     let body: Record<string, unknown> | undefined;
     try {
@@ -118,6 +135,7 @@ export class CrossbarAuthenticator implements Authenticator {
     } catch {
       body = undefined;
     }
+    if (res.status >= 500) throw new CrossbarUnavailable(`Crossbar at ${url} answered ${res.status}`, url, `http ${res.status}`);
     return { status: res.status, body };
   }
 }

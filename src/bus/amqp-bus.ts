@@ -1,32 +1,18 @@
-// Owns the RabbitMQ connection: one exclusive, auto-delete queue per process, refcounted bindings
-// applied on the broker, reconnection with backoff and re-binding, consuming and publishing.
+// Owns the RabbitMQ connection: the node's queue (outliving a lost connection for EH_AMQP_QUEUE_TTL_MS),
+// refcounted bindings applied on the broker over parallel channels, reconnection with backoff and
+// re-attaching (re-binding only what the broker lost), consuming and publishing.
 import * as amqp from 'amqplib';
-import type { Logger } from 'pino';
 import type { AmqpBinding } from '../bindings/family';
 import type { EventBus } from '../hub/event-bus';
 import { BindingRefcounts, BindingState } from './binding-refcounts';
 import { declareExchanges } from './exchanges';
+import { RedeliveryFilter } from './redelivery-filter';
+import { QueueConsumer, startConsumer } from './queue-consumer';
+import { bindingsSurvived, declareNodeQueue, newQueueToken, nodeQueueName } from './queue-topology';
+import { type AmqpBusOptions, redactUrl } from './bus-options';
 
-export interface AmqpBusOptions {
-  url: string;
-  /** Exchanges to make sure exist before binding (the catalogue's). */
-  exchanges: string[];
-  logger: Logger;
-  onMessage: (exchange: string, routingKey: string, content: Buffer) => void;
-  reconnectInitialDelayMs?: number;
-  reconnectMaxDelayMs?: number;
-}
-
-/** The broker URL with its password hidden, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable AMQP URL)';
-  }
-}
+export type { AmqpBusOptions } from './bus-options';
+export { busSettings, redactUrl } from './bus-options';
 
 /**
  * The RabbitMQ event bus.
@@ -37,16 +23,36 @@ export function redactUrl(url: string): string {
 export class AmqpBus implements EventBus {
   private readonly refs = new BindingRefcounts();
   private connection?: amqp.RecoveringChannelModel;
+  /** The consuming channel; set while connected. */
   private channel?: amqp.Channel;
+  /** Channels that change bindings (the first is the consuming one). */
+  private bindChannels: amqp.Channel[] = [];
+  private nextBindChannel = 0;
   private queue?: string;
   private stopped = false;
   /** Set by pause() (graceful drain): later connections bind but do not consume. */
   private paused = false;
-  private consumerTag?: string;
+  private consumer?: QueueConsumer;
+  private readonly ttlMs: number;
+  private readonly prefetch: number;
+  private readonly queueToken = newQueueToken();
+  /** Bumped when the queue is unavailable (its RabbitMQ node is down): the next name is new. */
+  private queueGeneration = 0;
+  private readonly filter: RedeliveryFilter;
+  private connectedOnce = false;
   /** Times the broker connection was lost. */
   reconnects = 0;
+  /** Reconnections that found the queue, or its bindings, gone (broker restart, expiry, deletion): events meanwhile were lost. */
+  queueLosses = 0;
+  /** How long the last (re)connection took from connect to every binding live, in ms (benchmarks, logs). */
+  lastRestoreMs = 0;
 
-  constructor(private readonly opts: AmqpBusOptions) {}
+  constructor(private readonly opts: AmqpBusOptions) {
+    this.ttlMs = opts.queueTtlMs ?? 60000;
+    this.prefetch = opts.prefetch ?? 500;
+    // Twice the prefetch: every delivery RabbitMQ can requeue is among the last `prefetch` (see the filter).
+    this.filter = new RedeliveryFilter(this.prefetch * 2);
+  }
 
   /** Whether the queue is consuming and every wanted binding is live. */
   get ready(): boolean {
@@ -58,6 +64,11 @@ export class AmqpBus implements EventBus {
     let n = 0;
     for (const s of this.refs.all()) if (s.bound) n++;
     return n;
+  }
+
+  /** Redeliveries of events already handed to the clients, recognised and dropped, since start. */
+  get redeliveriesDropped(): number {
+    return this.filter.dropped;
   }
 
   get queueName(): string | undefined {
@@ -88,44 +99,87 @@ export class AmqpBus implements EventBus {
   }
 
   /**
-   * Runs after every (re)connection: channel, exchanges, queue, consumer (unless paused), then every
-   * wanted binding.
+   * Runs after every (re)connection: exchanges, queue (re-attached when it outlived the cut),
+   * consumer (unless paused), then every binding the broker does not already hold.
    * amqplib's recovery watches the connection only once this resolves: until then an unheard 'error'
    * would crash the process and a close would go unnoticed, so setup listens itself and fails (to be
    * retried) when the connection or channel was lost before every binding was re-declared.
    */
   private async setup(model: amqp.ChannelModel): Promise<void> {
+    const startedAt = Date.now();
     let lost = false;
     model.on('error', () => undefined); // reported by the 'close' that follows, as connect-failed
     model.once('close', () => {
       lost = true;
     });
     await declareExchanges(model, this.opts.exchanges);
-    const channel = await model.createChannel();
-    channel.on('error', (err: Error) => this.opts.logger.warn({ err: err.message }, 'RabbitMQ channel error'));
-    channel.on('close', () => {
-      if (this.channel !== channel) return;
-      // A channel closed under a live connection (e.g. a broker-side error): start over on a new connection.
-      this.lostChannel();
-      if (!this.stopped) model.close().catch(() => undefined);
-    });
-    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
-    if (!this.paused) {
-      const { consumerTag } = await channel.consume(queue, (msg) => {
-        if (msg) this.opts.onMessage(msg.fields.exchange, msg.fields.routingKey, msg.content);
-      }, { noAck: true });
-      this.consumerTag = consumerTag;
+    const channels = await Promise.all(Array.from({ length: Math.max(1, this.opts.bindChannels ?? 16) }, () => model.createChannel()));
+    const channel = channels[0]!;
+    for (const ch of channels) {
+      ch.on('error', (err: Error) => this.opts.logger.warn({ err: err.message }, 'RabbitMQ channel error'));
+      ch.on('close', () => {
+        if (this.channel !== channel) return;
+        // A channel closed under a live connection (e.g. a broker-side error): start over on a new connection.
+        this.lostChannel();
+        if (!this.stopped) model.close().catch(() => undefined);
+      });
     }
-    for (const state of this.refs.all()) state.bound = false;
+    const queue = await this.declareQueue(channel);
+    const survived = this.ttlMs > 0 && (await bindingsSurvived(model, queue));
+    if (!survived && this.connectedOnce && this.ttlMs > 0) {
+      this.queueLosses++;
+      this.opts.logger.warn({ queue }, 'the RabbitMQ queue or its bindings did not survive (broker restart, expiry or deletion): re-binding everything; events published meanwhile were lost');
+    }
+    this.connectedOnce = true;
+    if (!this.paused) {
+      this.consumer = await startConsumer(channel, queue, {
+        acknowledge: this.ttlMs > 0,
+        prefetch: this.prefetch,
+        filter: this.filter,
+        onMessage: this.opts.onMessage,
+        onCancelled: () => {
+          this.opts.logger.warn({ queue }, 'RabbitMQ cancelled the consumer (queue deleted): reconnecting');
+          this.lostChannel();
+          if (!this.stopped) model.close().catch(() => undefined);
+        },
+      });
+    }
+    if (!survived) for (const state of this.refs.all()) state.bound = false;
     this.channel = channel;
+    this.bindChannels = channels;
     this.queue = queue;
-    await Promise.all(this.refs.wanted().map((state) => this.sync(state)));
+    // Only what disagrees with the broker: everything after a queue loss, after a blip at most the
+    // changes that were in flight or asked for during the cut.
+    const pending: Promise<void>[] = [];
+    for (const state of [...this.refs.all()]) {
+      if ((state.count > 0) !== state.bound) pending.push(this.sync(state));
+      else this.refs.forgetIfIdle(state);
+    }
+    await Promise.all(pending);
     if (lost || this.channel !== channel) throw new Error('lost the RabbitMQ connection while re-declaring bindings');
+    this.lastRestoreMs = Date.now() - startedAt;
+    this.opts.logger.info({ queue, survived, rebound: pending.length, ms: this.lastRestoreMs }, 'RabbitMQ queue attached');
+  }
+
+  /** The node's queue; a queue RabbitMQ says is unavailable (its node is down) is replaced by a new one. */
+  private async declareQueue(channel: amqp.Channel): Promise<string> {
+    try {
+      return await declareNodeQueue(channel, nodeQueueName(this.queueToken, this.queueGeneration), this.ttlMs);
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) {
+        this.queueGeneration++;
+        this.opts.logger.warn({ err: (err as Error).message }, 'the RabbitMQ queue is unavailable (its node is down?): the next connection uses a new one');
+      }
+      throw err;
+    }
   }
 
   private lostChannel(): void {
     this.channel = undefined;
-    for (const state of this.refs.all()) state.bound = false;
+    this.bindChannels = [];
+    this.consumer = undefined;
+    // An exclusive queue goes with its connection; a surviving one keeps its bindings (checked on reconnection).
+    if (this.ttlMs <= 0) for (const state of this.refs.all()) state.bound = false;
   }
 
   acquire(binding: AmqpBinding): Promise<void> {
@@ -160,8 +214,9 @@ export class AmqpBus implements EventBus {
 
   /** One broker operation, if the binding's count and broker state disagree. */
   private async apply(state: BindingState): Promise<void> {
-    const channel = this.channel;
-    if (!channel || !this.queue) return; // applied by setup() after the next connection
+    const main = this.channel;
+    const channel = this.bindChannels[this.nextBindChannel++ % Math.max(1, this.bindChannels.length)];
+    if (!main || !channel || !this.queue) return; // applied by setup() after the next connection
     const { exchange, routingKey } = state.binding;
     try {
       if (state.count > 0 && !state.bound) {
@@ -172,9 +227,9 @@ export class AmqpBus implements EventBus {
         state.bound = false;
       }
     } catch (err) {
-      // The channel ended under the operation: at shutdown (the exclusive queue and its bindings go with
-      // the connection), or when the connection was lost (setup() re-binds what is still wanted). Moot, not a fault.
-      if (this.stopped || this.channel !== channel) {
+      // The channel ended under the operation: at shutdown (the queue is deleted), or when the connection
+      // was lost (setup() re-applies what disagrees with the broker). Moot, not a fault.
+      if (this.stopped || this.channel !== main) {
         this.opts.logger.debug({ exchange, routingKey, err: (err as Error).message }, 'AMQP binding change dropped: its channel ended');
         return;
       }
@@ -207,15 +262,27 @@ export class AmqpBus implements EventBus {
   async pause(): Promise<void> {
     this.paused = true;
     const channel = this.channel;
-    const tag = this.consumerTag;
-    this.consumerTag = undefined;
-    if (channel && tag) await channel.cancel(tag).catch(() => undefined);
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (channel && consumer) {
+      consumer.flush();
+      await channel.cancel(consumer.consumerTag).catch(() => undefined);
+    }
   }
 
+  /** Stops: deletes the node's queue (a surviving queue would otherwise wait out its TTL), then disconnects. */
   async close(): Promise<void> {
     this.stopped = true;
     for (const state of this.refs.all()) state.fail(new Error('event bus closed'));
+    const channel = this.channel;
+    this.consumer?.flush();
     this.channel = undefined;
+    if (channel && this.queue && this.ttlMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)));
+      await Promise.race([channel.deleteQueue(this.queue).then(() => undefined, () => undefined), gaveUp]);
+      clearTimeout(timer);
+    }
     await this.connection?.close().catch(() => undefined);
   }
 }

@@ -1,12 +1,10 @@
-// Owns server-side pushes to a room on every node: Socket.IO members through the adapter
-// (`io.to(room).emit`), raw WebSocket and 0.9 members through each node's own fan-out. No HTTP here.
+// Owns server-side pushes to a room on every node: each node writes the push to its own members
+// through its hub's fan-out (every transport), and the Redis adapter only carries the request between
+// nodes and their answers. No HTTP here.
 import Joi from 'joi';
 import type { Server } from 'socket.io';
-import type { RoutedEvent } from '../bindings/family';
-import { FanoutBatch, FanoutTarget } from '../hub/fanout';
-import type { Hub } from '../hub/hub';
+import { BROADCAST_ROUTING_KEY } from '../hub/hub';
 import { roomName } from '../hub/room-name';
-import { eventEnvelope } from '../protocol/event-envelope';
 import { SOCKET_IO_RESERVED } from '../protocol/socket-event-names';
 import { askOtherNodes } from './ask-nodes';
 
@@ -34,7 +32,7 @@ export interface BroadcastResult {
 }
 
 /** The `routing_key` broadcast envelopes carry. */
-export const BROADCAST_ROUTING_KEY = 'broadcast';
+export { BROADCAST_ROUTING_KEY };
 /** The inter-node event that carries a broadcast. */
 const SERVER_EVENT = 'eh:broadcast';
 /** Names a Socket.IO server cannot emit, and `message`, which carries envelopes. */
@@ -64,16 +62,12 @@ export function toBroadcastMessage(body: { room?: string; account_id?: string; b
   return { room, event: body.event, data: body.data };
 }
 
-function bindingOf(room: string): string {
-  return room.slice(room.indexOf('/') + 1);
-}
-
 export interface BroadcasterOptions {
+  /** The server whose adapter reaches the other nodes (Redis in a cluster). */
   io: Server;
-  hub: Hub;
   node: string;
-  /** Fan-out writers of the transports that are not in Socket.IO rooms (raw WebSocket, 0.9). */
-  localTargets: readonly FanoutTarget[];
+  /** This node's fan-out: writes a push to the room's local members; returns how many. */
+  fanout: { broadcast(room: string, event: string, data: Record<string, unknown>): number };
   /** How long other nodes have to report their reach (the adapter's request timeout). */
   ackTimeoutMs: number;
 }
@@ -101,10 +95,6 @@ export class Broadcaster {
 
   /** Sends one push; resolves with each node's reach once every node answered or the wait ran out. */
   async send(msg: BroadcastMessage): Promise<BroadcastResult> {
-    const envelope = eventEnvelope(bindingOf(msg.room), bindingOf(msg.room), msg.event, BROADCAST_ROUTING_KEY, msg.data);
-    // Through the adapter: Socket.IO members on every node, each once.
-    this.opts.io.to(msg.room).emit(msg.event, msg.data);
-    this.opts.io.to(msg.room).emit('message', envelope);
     const nodes = [this.deliverLocally(msg)];
     let warning: string | undefined;
     if (this.clustered && !this.redisUp()) {
@@ -118,21 +108,8 @@ export class Broadcaster {
     return warning === undefined ? { room: msg.room, event: msg.event, nodes, members } : { room: msg.room, event: msg.event, nodes, members, warning };
   }
 
-  /** Writes the push to this node's raw WebSocket and 0.9 members; returns every local member count. */
+  /** Writes the push to this node's members of the room, every transport; returns their count. */
   private deliverLocally(msg: BroadcastMessage): NodeReach {
-    const room = this.opts.hub.index.get(msg.room);
-    if (!room) return { node: this.opts.node, members: 0 };
-    const binding = bindingOf(msg.room);
-    const routed: RoutedEvent = {
-      matchKey: msg.room,
-      routingKey: BROADCAST_ROUTING_KEY,
-      name: msg.event,
-      socketEventName: msg.event,
-      socketPayloadNormalized: false,
-      present: (payload) => payload,
-    };
-    const batch = new FanoutBatch(routed, msg.data, new Map([[room, binding]]));
-    for (const target of this.opts.localTargets) target.deliver(batch);
-    return { node: this.opts.node, members: room.size };
+    return { node: this.opts.node, members: this.opts.fanout.broadcast(msg.room, msg.event, msg.data) };
   }
 }

@@ -1,26 +1,29 @@
 // Owns this node's part in a cluster: the Redis link, the Socket.IO Redis adapter, the heartbeat that
-// keeps its snapshot in Redis, broadcasts, stats and the admin API. Without a Redis URL: a cluster of one.
+// keeps its snapshot in Redis, broadcasts, stats and the admin API. Without a Redis URL: a cluster of one,
+// or, for a worker of a multi-worker machine, the machine's workers (reached through its primary).
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Config } from '../config';
-import type { SecurityOptions } from '../auth/security';
-import type { FanoutTarget } from '../hub/fanout';
+import type { SecurityOptions } from '../security';
 import type { Hub } from '../hub/hub';
+import type { Transport } from '../hub/transport';
+import type { Session } from '../hub/session';
+import { ConnectionDirectory, parseConnectionQuery } from './connection-directory';
 import type { RequestHandler } from '../http/json-io';
 import { localViews } from '../http/websockets-api';
 import { adminApi, SocketView } from './admin-api';
 import { askOtherNodes } from './ask-nodes';
 import { answerQuery, isQueryFailure } from './answer-query';
-import { Broadcaster, BroadcastMessage, BroadcastResult } from './broadcast';
+import { Broadcaster, BroadcasterOptions, BroadcastMessage, BroadcastResult } from './broadcast';
 import { NodeRegistry } from './node-registry';
 import { ClusterStats, clusterStats, forAccount, NodeSnapshot, nodeSnapshot, NodeVitals } from './node-stats';
 import { RedisLink } from './redis-link';
 import { ClusterConnectionLimiter } from './ip-limit';
 import { RevocationRelay } from './revocations';
-import type { PeerLink } from '../workers/peer-link';
+import type { PeerLink } from './peer-link';
 
 /** The settings the cluster reads (see config.ts). */
 export type ClusterConfig = Pick<
@@ -30,10 +33,32 @@ export type ClusterConfig = Pick<
 
 /** The server-side event through which nodes ask each other for an account's connections. */
 const WEBSOCKETS_QUERY = 'eh:websockets';
+/** The server-side event through which nodes ask each other for their Socket.IO connections (of a room). */
+const SOCKETS_QUERY = 'eh:sockets';
 /** The server-side event through which the workers of one machine (without Redis) ask each other for their snapshots. */
 const SNAPSHOT_QUERY = 'eh:snapshot';
 /** How long other nodes have to answer a question (the Redis adapter's request timeout). */
 const NODE_ANSWER_MS = 2000;
+
+/** What the cluster serves once the node's parts exist. */
+export interface ClusterParts {
+  /** The Socket.IO server whose adapter reaches the other nodes. */
+  io: Server;
+  hub: Hub;
+  fanout: BroadcasterOptions['fanout'];
+  /** The transport whose connections `GET /api/sockets` lists (Socket.IO). */
+  listed: Transport;
+  /** This node's broker and drain state, shown with its snapshot. */
+  vitals: () => Omit<NodeVitals, 'redis'>;
+  /** When the first token of a session expires (token lifetime), if known. */
+  expiresAt?: (session: Session) => number | undefined;
+}
+
+/** This node as worker `index` of a machine; `link` reaches the machine's other workers (through its primary). */
+export interface ClusterWorker {
+  index: number;
+  link: PeerLink;
+}
 
 /** Where this node's Redis stands: not configured, connected, or away (serving locally). */
 export type RedisStatus = 'off' | 'up' | 'down';
@@ -42,11 +67,11 @@ export type RedisStatus = 'off' | 'up' | 'down';
  * One node's cluster membership.
  * @example
  * const cluster = new Cluster(config, logger); const security = createSecurity(config, logger, cluster.securityOptions);
- * httpRoutes({ …, handlers: [cluster.api] }); cluster.attach(io, hub, [websocket, legacy.fanout]);
+ * cluster.attach({ io, hub, fanout, listed, vitals }); httpRoutes({ …, handlers: [cluster.api] });
  * await cluster.start(url); … await cluster.close();
  */
 export class Cluster {
-  /** This node's name in stats and logs: host, pid and a random suffix. */
+  /** This node's name in stats and logs: host, pid, the worker index (`-wN`) and a random suffix. */
   readonly node: string;
   readonly api: RequestHandler;
   readonly link?: RedisLink;
@@ -55,8 +80,10 @@ export class Cluster {
   private url = '';
   private io?: Server;
   private hub?: Hub;
-  private limiter?: ClusterConnectionLimiter;
-  private relay?: RevocationRelay;
+  /** The transport whose connections `GET /api/sockets` lists (Socket.IO). */
+  private listed?: Transport;
+  private readonly limiter?: ClusterConnectionLimiter;
+  private readonly relay?: RevocationRelay;
   private readonly prefix: string;
   private readonly heartbeatMs: number;
   private broadcaster?: Broadcaster;
@@ -64,16 +91,13 @@ export class Cluster {
   private readonly heartbeatListeners: Array<() => void> = [];
   /** Times Redis became unreachable since start. */
   private redisLosses = 0;
-  /** This node's broker and drain state, shown with its snapshot (set by the composition root). */
-  vitals?: () => Omit<NodeVitals, 'redis'>;
-  /** Every connection matching an operator's query, for `GET /api/sockets` (set when the console is wired). */
-  connections?: (query: URLSearchParams) => Promise<Record<string, unknown>>;
-
+  private vitals?: () => Omit<NodeVitals, 'redis'>;
+  private connectionDirectory?: ConnectionDirectory;
   /** Set for a worker of a machine without Redis: its siblings are its cluster (Socket.IO cluster adapter, IPC relay). */
   private readonly siblings?: PeerLink;
 
-  /** `worker`: this node is worker `index` of a machine; `link` reaches the machine's other workers. */
-  constructor(config: ClusterConfig, private readonly logger: Logger, worker?: { index: number; link: PeerLink }) {
+  /** `worker`: this node is one worker of a machine (see ClusterWorker); without it, a process of its own. */
+  constructor(config: ClusterConfig, private readonly logger: Logger, worker?: ClusterWorker) {
     this.node = `${os.hostname()}-${process.pid}${worker ? `-w${worker.index}` : ''}-${randomBytes(3).toString('hex')}`;
     this.prefix = config.redisPrefix;
     this.heartbeatMs = config.clusterHeartbeatMs;
@@ -83,10 +107,10 @@ export class Cluster {
       this.relay.connect(worker.link, `${this.prefix}:cluster:revoked`, this.node);
     }
     // Per-IP caps count the whole machine: across its workers, or across the cluster when so asked.
-    const limitLink = config.ipLimitScope === 'cluster' ? undefined : worker?.link;
-    if (limitLink && config.maxConnectionsPerIp > 0) {
+    const machineLink = config.ipLimitScope === 'cluster' ? undefined : worker?.link;
+    if (machineLink && config.maxConnectionsPerIp > 0) {
       this.limiter = new ClusterConnectionLimiter(config.maxConnectionsPerIp);
-      this.limiter.connect({ link: limitLink, channel: `${this.prefix}:machine:ip`, node: this.node, staleMs: this.heartbeatMs * 3 });
+      this.limiter.connect({ link: machineLink, channel: `${this.prefix}:machine:ip`, node: this.node, staleMs: this.heartbeatMs * 3 });
       const limiter = this.limiter;
       this.onHeartbeat(() => limiter.publishSnapshot());
     }
@@ -112,7 +136,7 @@ export class Cluster {
       stats: (account) => this.stats(account),
       broadcast: (msg) => this.broadcast(msg),
       sockets: (room) => this.sockets(room),
-      connections: (query) => this.connections?.(query) ?? Promise.resolve(undefined),
+      connections: (query) => this.connections(query),
       logger,
     });
   }
@@ -131,16 +155,23 @@ export class Cluster {
 
   /**
    * For `/readyz`: a Redis outage does not make the node unready (it keeps serving its own clients, and
-   * every node would go out of the load balancer at once); the state shows in `redis_detail`.
+   * every node would go out of the load balancer at once): `redis` says `ok`, `degraded` or `off`, and
+   * `redis_detail` says why.
    */
   readonly readinessCheck = {
     name: 'redis',
-    check: (): { ok: boolean; detail?: unknown } => {
+    check: (): { ok: boolean; state: string; detail: string } => {
       const status = this.redisStatus;
-      if (status === 'off') return { ok: true, detail: this.siblings ? 'not configured (the workers of one machine)' : 'not configured (single node)' };
-      return { ok: true, detail: status === 'up' ? 'connected' : 'unreachable: serving this node locally' };
+      if (status === 'off') return { ok: true, state: 'off', detail: this.siblings ? 'not configured (the workers of one machine)' : 'not configured (single node)' };
+      if (status === 'up') return { ok: true, state: 'ok', detail: 'connected' };
+      return { ok: true, state: 'degraded', detail: 'unreachable: serving this node locally' };
     },
   };
+
+  /** True while the other nodes can be asked: Redis is up, or this worker's siblings are one IPC hop away. */
+  private get peersUp(): boolean {
+    return this.siblings !== undefined || this.link?.up === true;
+  }
 
   get redisStatus(): RedisStatus {
     if (!this.link) return 'off';
@@ -149,15 +180,17 @@ export class Cluster {
 
   /**
    * Attaches the Redis adapter (cluster mode) and the broadcaster. Call before the server listens.
-   * AMQP events keep going out with `io.local`, so the adapter never carries them: no duplicates.
+   * Events and broadcasts are written by each node's own fan-out, so the adapter never carries them: no duplicates.
    */
-  attach(io: Server, hub: Hub, localTargets: readonly FanoutTarget[]): void {
+  attach(parts: ClusterParts): void {
+    const { io, hub, fanout, listed } = parts;
     this.io = io;
     this.hub = hub;
-    this.broadcaster = new Broadcaster({ io, hub, node: this.node, localTargets, ackTimeoutMs: NODE_ANSWER_MS });
-    io.on('connection', (socket) => {
-      socket.data = { ...(socket.data as object), node: this.node };
-    });
+    this.listed = listed;
+    this.vitals = parts.vitals;
+    this.connectionDirectory = new ConnectionDirectory({ hub, node: this.node, expiresAt: parts.expiresAt, clusterUp: () => this.peersUp });
+    this.connectionDirectory.attach(io);
+    this.broadcaster = new Broadcaster({ io, node: this.node, fanout, ackTimeoutMs: NODE_ANSWER_MS });
     if (!this.link && !this.siblings) return;
     // Another node's websockets API asks for this node's connections of an account.
     io.on(WEBSOCKETS_QUERY, (accountId: unknown, socketId: unknown, ack: unknown) => {
@@ -165,7 +198,13 @@ export class Cluster {
       const views = () => localViews(hub.sessions, accountId, typeof socketId === 'string' ? socketId : undefined, this.node);
       answerQuery(ack as (answer: unknown) => void, views, { node: this.node, logger: this.logger, query: WEBSOCKETS_QUERY });
     });
+    // Another node's operator API asks for this node's Socket.IO connections (of a room).
+    io.on(SOCKETS_QUERY, (room: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      answerQuery(ack as (answer: unknown) => void, () => this.localSockets(typeof room === 'string' ? room : undefined), { node: this.node, logger: this.logger, query: SOCKETS_QUERY });
+    });
     if (this.siblings) {
+      // The workers of one machine ask each other for their snapshots (stats); the cluster adapter carries it.
       io.on(SNAPSHOT_QUERY, (ack: unknown) => {
         if (typeof ack === 'function') answerQuery(ack as (answer: unknown) => void, () => this.snapshot(), { node: this.node, logger: this.logger, query: SNAPSHOT_QUERY });
       });
@@ -235,20 +274,43 @@ export class Cluster {
     return this.broadcaster.send(msg);
   }
 
-  /** Socket.IO connections (of a room, or all) across the cluster through `fetchSockets()`; this node's when Redis is away. */
-  async sockets(room?: string): Promise<{ scope: 'cluster' | 'local'; sockets: SocketView[] }> {
-    const io = this.io;
-    if (!io) return { scope: 'local', sockets: [] };
-    const view = (list: Array<{ id: string; data: unknown; rooms: Set<string> }>) =>
-      list.map((s) => ({ id: s.id, node: (s.data as { node?: string } | undefined)?.node, rooms: [...s.rooms].filter((r) => r !== s.id) }));
-    if (this.link?.up || this.siblings) {
-      try {
-        return { scope: 'cluster', sockets: view(await (room ? io.in(room) : io).fetchSockets()) };
-      } catch (err) {
-        this.logger.debug({ err: (err as Error).message }, 'cluster-wide fetchSockets failed; answering for this node');
-      }
+  /** Every connection on every node (the console lists, shows and disconnects them); throws before attach. */
+  get directory(): ConnectionDirectory {
+    if (!this.connectionDirectory) throw new Error('the cluster is not attached to a hub');
+    return this.connectionDirectory;
+  }
+
+  /** Fields for `GET /api/sockets`: every connection matching an operator's query. */
+  private async connections(params: URLSearchParams): Promise<Record<string, unknown> | undefined> {
+    if (!this.connectionDirectory) return undefined;
+    const parsed = parseConnectionQuery(params);
+    if (!parsed.ok) return { connections: [], connections_total: 0, connections_error: parsed.error };
+    const list = await this.connectionDirectory.list(parsed.query, params);
+    return { connections: list.connections, connections_total: list.total, connections_scope: list.scope };
+  }
+
+  /** This node's connections of the listed transport (in `room`, or all), from the hub's rooms. */
+  private localSockets(room?: string): SocketView[] {
+    const views: SocketView[] = [];
+    for (const session of this.hub?.sessions ?? []) {
+      if (session.closed || session.transport.target !== this.listed) continue;
+      if (room !== undefined && !session.held.has(room)) continue;
+      views.push({ id: session.transport.recoveryKey ?? session.id, node: this.node, rooms: [...session.held.keys()] });
     }
-    return { scope: 'local', sockets: view(await (room ? io.local.in(room) : io.local).fetchSockets()) };
+    return views;
+  }
+
+  /** Socket.IO connections (of a room, or all) across the cluster, each node answering for its own; this node's when Redis is away. */
+  async sockets(room?: string): Promise<{ scope: 'cluster' | 'local'; sockets: SocketView[] }> {
+    const local = this.localSockets(room);
+    const io = this.io;
+    if (!io || !this.peersUp) return { scope: 'local', sockets: local };
+    const { answers, shortfall } = await askOtherNodes<unknown>(io, SOCKETS_QUERY, [room ?? null], NODE_ANSWER_MS);
+    if (shortfall !== undefined) {
+      this.logger.debug({ err: shortfall }, 'cluster-wide socket list incomplete; answering for this node');
+      return { scope: 'local', sockets: local };
+    }
+    return { scope: 'cluster', sockets: [...local, ...(answers.filter(Array.isArray).flat() as SocketView[])] };
   }
 
   /**
@@ -258,7 +320,7 @@ export class Cluster {
    */
   async peerWebsocketViews(accountId: string, socketId: string | undefined): Promise<Record<string, unknown>[]> {
     const io = this.io;
-    if (!io || !(this.link?.up || this.siblings)) return [];
+    if (!io || !this.peersUp) return [];
     const { answers, shortfall } = await askOtherNodes<unknown>(io, WEBSOCKETS_QUERY, [accountId, socketId ?? null], NODE_ANSWER_MS);
     if (shortfall !== undefined) this.logger.warn({ err: shortfall }, 'websockets API: a node did not answer; listing the others');
     for (const failed of answers.filter(isQueryFailure)) this.logger.warn({ err: failed.error, peer: failed.node }, 'websockets API: a node could not list its connections; listing the others');

@@ -5,8 +5,6 @@ import Joi from 'joi';
 import type { Server } from 'socket.io';
 import type { Hub } from '../hub/hub';
 import type { Session } from '../hub/session';
-import { generationOf } from '../ops/metrics';
-import { bufferedBytes, dropConnection } from '../ops/send-buffers';
 import { CloseCodes } from '../protocol/close-codes';
 import { askOtherNodes } from './ask-nodes';
 
@@ -117,14 +115,14 @@ export class ConnectionDirectory {
     return {
       id: session.id,
       node: this.opts.node,
-      generation: generationOf(session),
+      generation: session.transport.label,
       ip: session.transport.remoteAddress,
       connected_at: new Date(session.connectedAt).toISOString(),
       age_seconds: Math.max(0, Math.round((now - session.connectedAt) / 1000)),
       accounts: [...new Set(held.map((h) => h.accountId))],
       bindings: session.bindings(),
       subscriptions: held.map((h) => ({ account_id: h.accountId, binding: h.binding, ...(h.name !== undefined ? { name: h.name } : {}), since: new Date(h.since).toISOString() })),
-      buffered_bytes: bufferedBytes(session),
+      buffered_bytes: session.transport.bufferedBytes(),
       token_expires_at: expires === undefined ? null : new Date(expires).toISOString(),
     };
   }
@@ -163,7 +161,7 @@ export class ConnectionDirectory {
     for (const session of this.opts.hub.sessions) {
       if (session.id !== id || session.closed) continue;
       const view = this.view(session);
-      dropConnection(session, CloseCodes.operatorDisconnect, reason);
+      session.transport.drop(CloseCodes.operatorDisconnect, reason);
       return view;
     }
     return undefined;

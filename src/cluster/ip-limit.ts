@@ -1,8 +1,8 @@
 // Owns the per-IP connection cap across nodes (`EH_IP_LIMIT_SCOPE=cluster`): local counts plus what the
 // other nodes announce over Redis pub/sub. Knows IPs and counts only, never sockets or requests.
-import { ConnectionLimiter } from '../auth/connection-limiter';
-import { limitKeyOf } from '../auth/address-group';
-import type { PeerLink } from '../workers/peer-link';
+import { ConnectionLimiter } from '../guard/connection-limiter';
+import { limitKeyOf } from '../guard/address-group';
+import type { PeerLink } from './peer-link';
 
 /** One announcement: a node's count for one IP, or all of its counts (heartbeat). */
 interface Announcement {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Authenticator, AuthResult } from '../auth/authenticator';
 import { ErrorText } from '../protocol/error-texts';
-import type { PeerLink } from '../workers/peer-link';
+import type { PeerLink } from './peer-link';
 
 export type TokenEndReason = 'expired' | 'invalid';
 

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access-control';
 import type { Config } from '../config';
 import { readTokensFile } from '../auth/static-tokens';
-import type { ClientAddress } from './client-address';
+import type { ClientAddress } from '../guard/client-address';
 import { simulateCall } from '../simulator/simulate-call';
 import { refusalStatus } from './auth-refusal';
 import { BodyError, readJsonBody, RequestHandler, sendError, sendJson, sendMethodNotAllowed } from './json-io';

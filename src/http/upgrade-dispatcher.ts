@@ -1,47 +1,71 @@
-// Owns sharing one HTTP port: after Socket.IO v4 attaches, take over the server's `request` and
-// `upgrade` listeners and send each request to the route that claims it, else to the saved listeners.
+// Owns sharing one HTTP port: every request and upgrade goes to the first transport of the list that
+// claims it, after the admission gate (refused with HTTP 403/429), else to the plain HTTP routes.
+// Knows HTTP and the transport contract; nothing of any wire format.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Transport } from '../hub/transport';
 
-/** A route claims requests by URL before Socket.IO/engine.io sees them. */
-export interface Route {
-  readonly name: string;
-  claims(url: string): boolean;
-  handleRequest?(req: IncomingMessage, res: ServerResponse): void;
-  handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+/** A refused attempt: the HTTP status and the text sent with it. */
+export interface Refusal {
+  status: 403 | 429;
+  text: string;
 }
 
-type Listener = (...args: unknown[]) => void;
+/** The gate in front of every transport (auth's admission). */
+export interface Gate {
+  admit(req: IncomingMessage, startsSession: boolean): Refusal | undefined;
+}
+
+/** How the dispatcher treats connections. */
+export interface DispatchOptions {
+  /**
+   * Close every connection after its response (`Connection: close`): a worker's primary routes each
+   * connection by its first request, so a kept-alive connection would carry the next session's request
+   * to the wrong worker.
+   */
+  oneRequestPerConnection?: boolean;
+}
+
+const REASONS: Record<Refusal['status'], string> = { 403: 'Forbidden', 429: 'Too Many Requests' };
 
 /**
- * Installs routes in front of whatever listens on `server` now (engine.io and the app handler).
- * Upgrades that no route claims and that are not under `/socket.io/` go to `fallbackUpgrade`.
- * @example installDispatcher(httpServer, [legacyRoute], (req, socket, head) => ws.handleUpgrade(req, socket, head));
+ * Installs the transports in front of the plain routes on `server`.
+ * @example installDispatcher(httpServer, transports, security.admission, routes);
  */
-export function installDispatcher(
-  server: Server,
-  routes: readonly Route[],
-  fallbackUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
-): void {
-  const savedRequest = server.listeners('request').slice() as Listener[];
-  const savedUpgrade = server.listeners('upgrade').slice() as Listener[];
-  server.removeAllListeners('request');
-  server.removeAllListeners('upgrade');
-
+export function installDispatcher(server: Server, transports: readonly Transport[], gate: Gate, routes: (req: IncomingMessage, res: ServerResponse) => void, options: DispatchOptions = {}): void {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const route = routes.find((r) => r.handleRequest && r.claims(req.url ?? '/'));
-    if (route) return route.handleRequest!(req, res);
-    for (const l of savedRequest) l.call(server, req, res);
+    if (options.oneRequestPerConnection) res.shouldKeepAlive = false;
+    const transport = transports.find((t) => t.claimsRequest(req));
+    if (!transport) return routes(req, res);
+    const refusal = gate.admit(req, transport.startsSession(req));
+    if (refusal) return refuseRequest(res, refusal);
+    transport.handleRequest(req, res);
   });
-
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = req.url ?? '/';
-    const route = routes.find((r) => r.handleUpgrade && r.claims(url));
-    if (route) return route.handleUpgrade!(req, socket, head);
-    if (url.startsWith('/socket.io/')) {
-      for (const l of savedUpgrade) l.call(server, req, socket, head);
+    const transport = transports.find((t) => t.claimsUpgrade(req));
+    if (!transport) {
+      socket.on('error', () => undefined);
+      socket.destroy();
       return;
     }
-    fallbackUpgrade(req, socket, head);
+    const refusal = gate.admit(req, transport.startsSession(req));
+    if (refusal) return refuseUpgrade(socket, refusal);
+    transport.handleUpgrade(req, socket, head);
   });
+}
+
+function refuseRequest(res: ServerResponse, refusal: Refusal): void {
+  res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(refusal.text), Connection: 'close' });
+  res.end(refusal.text);
+}
+
+function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
+  socket.on('error', () => undefined);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${refusal.status} ${REASONS[refusal.status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(refusal.text)}\r\n\r\n${refusal.text}`,
+    );
+  }
+  socket.destroy();
 }

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access-control';
-import type { ClientAddress } from './client-address';
+import type { ClientAddress } from '../guard/client-address';
 import { refusalStatus } from './auth-refusal';
 import type { BindingCatalogue } from '../bindings/catalogue';
 import type { Session } from '../hub/session';

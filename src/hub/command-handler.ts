@@ -8,34 +8,50 @@ import type { SubscriptionPlan } from '../bindings/family';
 import { Command, ParseResult, legacyEmitToEnvelope, parseEnvelope, parseText } from '../protocol/commands';
 import { Reply, errorReply, successReply } from '../protocol/replies';
 import type { Hub } from './hub';
-import type { CommandOrigin, Session } from './session';
+import type { Session } from './session';
+import type { CommandOrigin } from './transport';
 import { ChannelActions } from './actions/channel-actions';
+
+/** What the command pipeline is built from. */
+export interface CommandHandlerOptions {
+  hub: Hub;
+  catalogue: BindingCatalogue;
+  logger: Logger;
+  /** Authentication, IP blocks and account authorization (or a plain check of `authenticator`). */
+  access?: AccessControl;
+  authenticator?: Authenticator;
+  /** publish_app_event and api, with their publisher and Crossbar's URL. */
+  actions?: ChannelActions;
+  /** Told of every reply before it is sent (metrics; resume tokens added to subscribe replies). */
+  replyObservers?: ReadonlyArray<(session: Session, reply: Reply) => void>;
+  /** The `resume` action (missed-event recovery); it sends its own reply. */
+  resume?: (session: Session, command: Extract<Command, { action: 'resume' }>, identity: Identity) => Promise<Reply | undefined>;
+}
 
 /**
  * Runs client commands against the hub.
- * @example await handler.handleText(session, '{"action":"ping","auth_token":"t"}');
+ * @example const handler = new CommandHandler({ hub, catalogue, logger, access }); await handler.handleText(session, '{"action":"ping","auth_token":"t"}');
  */
 export class CommandHandler {
   private readonly queues = new WeakMap<Session, Promise<void>>();
-  /** publish_app_event and api; the composition root gives them a publisher and Crossbar's URL. */
-  actions = new ChannelActions();
+  private readonly hub: Hub;
+  private readonly catalogue: BindingCatalogue;
+  private readonly logger: Logger;
+  private readonly access: AccessControl;
+  private readonly actions: ChannelActions;
+  private readonly replyObservers: ReadonlyArray<(session: Session, reply: Reply) => void>;
+  private readonly resume?: CommandHandlerOptions['resume'];
 
-  constructor(
-    private readonly hub: Hub,
-    private readonly authenticator: Authenticator,
-    private readonly catalogue: BindingCatalogue,
-    private readonly logger: Logger,
-  ) {
-    this.access = AccessControl.plain(this.authenticator, logger);
+  constructor(opts: CommandHandlerOptions) {
+    this.hub = opts.hub;
+    this.catalogue = opts.catalogue;
+    this.logger = opts.logger;
+    if (!opts.access && !opts.authenticator) throw new Error('a command handler needs access control or an authenticator');
+    this.access = opts.access ?? AccessControl.plain(opts.authenticator!, opts.logger);
+    this.actions = opts.actions ?? new ChannelActions();
+    this.replyObservers = opts.replyObservers ?? [];
+    this.resume = opts.resume;
   }
-
-  /** Authentication, IP blocks and account authorization; the composition root sets the configured one. */
-  access: AccessControl;
-
-  /** Called with every reply before it is sent (metrics; resume tokens added to subscribe replies). */
-  readonly replyObservers: Array<(session: Session, reply: Reply) => void> = [];
-  /** The `resume` action (missed-event recovery); the composition root sets it. It sends its own reply. */
-  resume?: (session: Session, command: Extract<Command, { action: 'resume' }>, identity: Identity) => Promise<Reply | undefined>;
 
   /** A text frame (raw WebSocket). */
   handleText(session: Session, text: string, origin: CommandOrigin = {}): Promise<void> {
@@ -77,9 +93,25 @@ export class CommandHandler {
       reply = errorReply(parsed.ok ? parsed.command.requestId : 'unknown', 'internal error: the command was not completed');
     }
     if (!reply || session.closed) return;
-    if (reply.status === 'error') this.logger.debug({ session: session.id, errors: reply.data['errors'] }, 'command refused');
+    if (reply.status === 'error') this.logRefusal(session, parsed, reply);
     for (const observe of this.replyObservers) observe(session, reply);
     session.transport.reply(reply, origin);
+  }
+
+  /** Every refused command at info: who (session, generation, IP), what (action, account) and why. */
+  private logRefusal(session: Session, parsed: ParseResult, reply: Reply): void {
+    const command = parsed.ok ? parsed.command : undefined;
+    const target = command && 'target' in command && typeof command.target === 'object' ? command.target : undefined;
+    const fields: Record<string, unknown> = {
+      session: session.id,
+      generation: session.transport.generation,
+      ip: session.transport.remoteAddress,
+      action: command?.action ?? 'unparsed',
+      request_id: reply.request_id,
+      errors: reply.data['errors'],
+    };
+    if (target && 'accountId' in target) fields['account'] = target.accountId;
+    this.logger.info(fields, 'command refused');
   }
 
   private async execute(session: Session, command: Command): Promise<Reply | undefined> {

@@ -1,18 +1,10 @@
 // Owns one event's fan-out: the rooms it reached and each room's envelope, encoded at most once
-// per room however many clients and transports read it. Transports implement FanoutTarget.
+// per room however many clients and transports read it. Transports write it (src/hub/transport.ts).
+import { createHash } from 'node:crypto';
 import type { RoutedEvent } from '../bindings/family';
 import { EventEnvelope, eventEnvelope } from '../protocol/event-envelope';
 import { publicPayload } from '../protocol/payload';
 import type { Room } from './subscription-index';
-
-/**
- * A transport's writer: given one event and the rooms it reached, write it to this transport's members.
- * @example class WebSocketFanout implements FanoutTarget { deliver(batch) { for (const hit of batch.hits) … } }
- */
-export interface FanoutTarget {
-  readonly name: string;
-  deliver(batch: FanoutBatch): void;
-}
 
 /** One room an event reached, with its envelope built and encoded lazily, once. */
 export class RoomHit {
@@ -45,15 +37,47 @@ export class RoomHit {
   }
 }
 
+/** A read-only view of every batch after the transports wrote it (metrics, the console's room rates). */
+export interface FanoutObserver {
+  observe(batch: FanoutBatch): void;
+}
+
 /** One routed event and every room it reached on this node. */
 export class FanoutBatch {
   readonly hits: RoomHit[];
   private cachedPublic?: Record<string, unknown>;
   private cachedSocketJson?: string;
+  private cachedId?: string;
+  private stamped?: string;
 
-  /** `rawJson` is the AMQP body as received, the JSON text `rawPayload` was parsed from. */
-  constructor(readonly routed: RoutedEvent, readonly rawPayload: Record<string, unknown>, rooms: Map<Room, string>, private readonly rawJson?: string) {
+  /**
+   * `rawJson` is the AMQP body as received, the JSON text `rawPayload` was parsed from; `arrivedAt` is
+   * `performance.now()` when the delivery arrived (delivery latency).
+   */
+  constructor(
+    readonly routed: RoutedEvent,
+    readonly rawPayload: Record<string, unknown>,
+    rooms: Map<Room, string>,
+    private readonly rawJson?: string,
+    readonly arrivedAt?: number,
+  ) {
     this.hits = [...rooms].map(([room, key]) => new RoomHit(room, key, this));
+  }
+
+  /** The event's history position, when recovery kept it (set once, before any transport writes). */
+  get position(): string | undefined {
+    return this.stamped;
+  }
+
+  /** Gives the batch its history position (the recorder does, once). */
+  stamp(position: string): void {
+    this.stamped ??= position;
+  }
+
+  /** The same on every node that routes the same delivery: a hash of its routing key and body. */
+  get eventId(): string {
+    this.cachedId ??= createHash('sha1').update(this.routed.routingKey).update('\n').update(this.rawJson ?? JSON.stringify(this.rawPayload)).digest('base64url');
+    return this.cachedId;
   }
 
   /** The payload as envelope clients see it (normalized once). */

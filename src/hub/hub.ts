@@ -1,13 +1,13 @@
-// Owns the node's sessions and subscriptions: joining and leaving rooms, holding AMQP bindings
-// for as long as a room lives, and handing each delivery to every fan-out target.
+// Owns the node's sessions and subscriptions: joining and leaving rooms (the only membership table),
+// holding AMQP bindings for as long as a room lives, and routing each delivery to the rooms it reaches.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { BindingCatalogue } from '../bindings/catalogue';
 import type { SubscriptionPlan } from '../bindings/family';
 import { ErrorText } from '../protocol/error-texts';
-import { FanoutBatch, FanoutTarget } from './fanout';
+import { FanoutBatch } from './fanout';
 import type { EventBus } from './event-bus';
-import { Session, SessionTransport } from './session';
+import { Session, SessionObserver, SessionTransport } from './session';
 import { SubscriptionIndex } from './subscription-index';
 import { roomName } from './room-name';
 
@@ -23,6 +23,13 @@ export interface HubOptions {
   maxBindingsPerConnection: number;
   /** Where refusals by the bindings limit are counted (auth/limits-counters). */
   limits?: { bindingsRefused: number };
+  /**
+   * Asked when a connection closes whether its subscriptions stay for a while (missed-event recovery);
+   * `release` drops them later. Without it they are dropped at once.
+   */
+  parking?: { park(session: Session, release: () => void): boolean };
+  /** Told of every session's open and close (the connection log, connection counters). */
+  observers?: readonly SessionObserver[];
 }
 
 /** Counters read by stats and metrics. */
@@ -47,46 +54,35 @@ export class Hub {
   readonly index = new SubscriptionIndex();
   readonly sessions = new Set<Session>();
   readonly counters: HubCounters = { deliveries: 0, undecodable: 0, unrouted: 0, matched: 0, fanoutErrors: 0, deadPeers: 0 };
-  /** `performance.now()` when the delivery being fanned out arrived (read by metrics, once per event). */
-  arrivedAt?: number;
-  private readonly targets: FanoutTarget[] = [];
+  private readonly observers: readonly SessionObserver[];
 
-  constructor(private readonly opts: HubOptions) {}
-
-  /** Adds a transport's fan-out writer. */
-  addTarget(target: FanoutTarget): void {
-    this.targets.push(target);
-  }
-
-  /** Removes a fan-out writer added with addTarget (an observer that only runs while someone watches). */
-  removeTarget(target: FanoutTarget): void {
-    const at = this.targets.indexOf(target);
-    if (at >= 0) this.targets.splice(at, 1);
+  constructor(private readonly opts: HubOptions) {
+    this.observers = opts.observers ?? [];
   }
 
   openSession(transport: SessionTransport): Session {
     const session = new Session(transport);
     this.sessions.add(session);
+    for (const o of this.observers) this.notify(() => o.opened(session));
     return session;
   }
 
-  /**
-   * Keeps a closed connection's subscriptions for a while so a reconnecting client can take them over
-   * (missed-event recovery); `park` returns false to end the session now. Set by the composition root.
-   */
-  parking?: { park(session: Session): boolean };
+  /** An observer that throws is logged; the connection goes on. */
+  private notify(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.opts.logger.error({ err }, 'session observer failed');
+    }
+  }
 
-  /** Drops every subscription of a closed connection (unless parked for recovery). */
-  closeSession(session: Session): void {
+  /** Drops every subscription of a closed connection (unless parked for recovery); `reason` is for observers. */
+  closeSession(session: Session, reason = 'closed'): void {
     if (session.closed) return;
     session.closed = true;
     this.sessions.delete(session);
-    if (this.parking?.park(session)) return;
-    this.unsubscribeAll(session);
-  }
-
-  /** Ends a parked session for good: its subscriptions are dropped. */
-  endParkedSession(session: Session): void {
+    for (const o of this.observers) this.notify(() => o.closed(session, reason));
+    if (this.opts.parking?.park(session, () => this.unsubscribeAll(session))) return;
     this.unsubscribeAll(session);
   }
 
@@ -115,10 +111,21 @@ export class Hub {
     });
     const outcome = await Promise.race([ready.then(() => 'ok' as const, () => 'failed' as const), timeout]);
     clearTimeout(timer);
-    if (outcome === 'ok') return undefined;
+    if (outcome === 'ok') {
+      this.subscribed(session, accountId, fresh);
+      return undefined;
+    }
     this.opts.logger.warn({ session: session.id, outcome }, 'subscribe rolled back: AMQP bindings not in place');
     for (const room of joined) this.leave(session, room.name);
     return ErrorText.busUnavailable;
+  }
+
+  /** Logs a successful subscribe: the first one of an account on a connection at info (who is connected), the rest at debug. */
+  private subscribed(session: Session, accountId: string, plans: SubscriptionPlan[]): void {
+    const fields = { session: session.id, generation: session.transport.generation, ip: session.transport.remoteAddress, account: accountId, bindings: plans.map((p) => p.requested) };
+    if (session.accounts.has(accountId)) return this.opts.logger.debug(fields, 'subscribed');
+    session.accounts.add(accountId);
+    this.opts.logger.info(fields, 'connection subscribed to an account');
   }
 
   private join(session: Session, accountId: string, plan: SubscriptionPlan, meta: { name?: string; metadata?: Record<string, unknown> }) {
@@ -128,13 +135,11 @@ export class Hub {
       room.ready.catch(() => undefined);
     }
     session.held.set(room.name, { room: room.name, accountId, binding: plan.requested, since: Date.now(), ...meta });
-    session.transport.joinRoom(room.name);
     return room;
   }
 
   private leave(session: Session, name: string): void {
     if (!session.held.delete(name)) return;
-    session.transport.leaveRoom(name);
     const dropped = this.index.leave(session, name);
     if (dropped) for (const b of dropped.amqp) this.opts.bus.release(b);
   }
@@ -151,9 +156,9 @@ export class Hub {
     return removed;
   }
 
-  /** Routes one AMQP delivery to every room it reaches on this node. */
-  deliver(exchange: string, routingKey: string, content: Buffer): void {
-    this.arrivedAt = performance.now();
+  /** Routes one AMQP delivery to the rooms it reaches on this node: one batch per routed event that reached any. */
+  route(exchange: string, routingKey: string, content: Buffer): FanoutBatch[] {
+    const arrivedAt = performance.now();
     this.counters.deliveries++;
     let payload: unknown;
     const text = content.toString('utf8');
@@ -165,23 +170,32 @@ export class Hub {
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
       this.counters.undecodable++;
       this.opts.logger.debug({ exchange, routingKey }, 'dropped a delivery that is not a JSON object');
-      return;
+      return [];
     }
     const routedEvents = this.opts.catalogue.route(exchange, routingKey, payload as Record<string, unknown>);
     if (routedEvents.length === 0) this.counters.unrouted++;
+    const batches: FanoutBatch[] = [];
     for (const routed of routedEvents) {
       const rooms = this.index.match(routed.matchKey);
       if (rooms.size === 0) continue;
       this.counters.matched++;
-      const batch = new FanoutBatch(routed, payload as Record<string, unknown>, rooms, text);
-      for (const target of this.targets) {
-        try {
-          target.deliver(batch);
-        } catch (err) {
-          this.counters.fanoutErrors++;
-          this.opts.logger.error({ err, target: target.name }, 'fan-out failed');
-        }
-      }
+      batches.push(new FanoutBatch(routed, payload as Record<string, unknown>, rooms, text, arrivedAt));
     }
+    return batches;
+  }
+
+  /**
+   * A server-side push to one room of this node: the named event `event` with `data`, and the room's
+   * `message` envelope, as a routed event would be (undefined when nobody here is in the room).
+   */
+  broadcastBatch(roomName: string, event: string, data: Record<string, unknown>): FanoutBatch | undefined {
+    const room = this.index.get(roomName);
+    if (!room) return undefined;
+    const binding = room.binding;
+    const routed = { matchKey: roomName, routingKey: BROADCAST_ROUTING_KEY, name: event, socketEventName: event, socketPayloadNormalized: false, present: (p: Record<string, unknown>) => p };
+    return new FanoutBatch(routed, data, new Map([[room, binding]]), undefined, performance.now());
   }
 }
+
+/** The `routing_key` broadcast envelopes carry. */
+export const BROADCAST_ROUTING_KEY = 'broadcast';

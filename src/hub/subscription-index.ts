@@ -2,13 +2,13 @@
 // trie that maps an event's account-scoped key to the rooms it reaches. Pure bookkeeping, no I/O.
 import { TopicTrie } from '../bindings/topic-trie';
 import type { SubscriptionPlan, SubscriptionKey, AmqpBinding } from '../bindings/family';
-import type { FanoutTarget } from './fanout';
 import type { Session } from './session';
+import type { Transport } from './transport';
 import { roomName } from './room-name';
 
 /** One room: every local session holding the same binding for the same account. */
 export class Room {
-  readonly members = new Map<FanoutTarget, Set<Session>>();
+  readonly members = new Map<Transport, Set<Session>>();
   /** Settles once every AMQP binding of the room is in place on the broker. */
   ready: Promise<void> = Promise.resolve();
 
@@ -21,7 +21,7 @@ export class Room {
   ) {}
 
   /** Local members written to by one fan-out target. */
-  membersOf(target: FanoutTarget): ReadonlySet<Session> | undefined {
+  membersOf(target: Transport): ReadonlySet<Session> | undefined {
     return this.members.get(target);
   }
 

@@ -4,7 +4,6 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Hub } from '../hub/hub';
-import { bufferedBytes } from './send-buffers';
 
 /** One named shutdown step. */
 export interface DrainStep {
@@ -44,7 +43,7 @@ export async function flushClientBuffers(hub: Hub, timeoutMs: number): Promise<v
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let pending = 0;
-    for (const session of hub.sessions) if (!session.closed) pending += bufferedBytes(session);
+    for (const session of hub.sessions) if (!session.closed) pending += session.transport.bufferedBytes();
     if (pending === 0 || Date.now() >= deadline) return;
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -4,10 +4,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from '../http/json-io';
 import type { OpsMetrics } from './metrics';
 
-/** One named readiness check: `ok` false makes `/readyz` answer 503. */
+/**
+ * One named readiness check: `ok` false makes `/readyz` answer 503. `state` is what the body shows under
+ * the check's name (`ok`/`down` from `ok` when unset); a dependency the node can run without reports
+ * `ok: true` with a state of its own (`degraded`, `off`), so the body never says `ok` for something away.
+ */
 export interface ReadinessCheck {
   name: string;
-  check(): { ok: boolean; detail?: unknown };
+  check(): { ok: boolean; state?: string; detail?: unknown };
 }
 
 /** What `/readyz` reports. */
@@ -18,20 +22,15 @@ export interface Readiness {
 
 /**
  * Readiness of one node: RabbitMQ connected with every binding live, not draining, plus any extra
- * check (Redis when clustering is configured) registered with `add`.
- * @example const r = new ReadinessChecks(bus, () => draining); r.add({ name: 'redis', check: () => ({ ok: redis.isReady }) }); r.evaluate();
+ * check given (Redis when clustering is configured).
+ * @example const r = new ReadinessChecks(bus, () => draining, [{ name: 'redis', check: () => ({ ok: redis.isReady }) }]); r.evaluate();
  */
 export class ReadinessChecks {
-  private readonly extra: ReadinessCheck[] = [];
-
   constructor(
     private readonly bus: { readonly ready: boolean; readonly boundCount: number; readonly reconnects: number },
     private readonly draining: () => boolean,
+    private readonly extra: readonly ReadinessCheck[] = [],
   ) {}
-
-  add(check: ReadinessCheck): void {
-    this.extra.push(check);
-  }
 
   evaluate(): Readiness {
     const draining = this.draining();
@@ -45,7 +44,7 @@ export class ReadinessChecks {
     let ready = rabbit && !draining;
     for (const c of this.extra) {
       const result = c.check();
-      checks[c.name] = result.ok ? 'ok' : 'down';
+      checks[c.name] = result.state ?? (result.ok ? 'ok' : 'down');
       if (result.detail !== undefined) checks[`${c.name}_detail`] = result.detail;
       ready &&= result.ok;
     }

@@ -2,29 +2,29 @@
 // gauges read from the hub and the bus at scrape time, and cheap counters the seams bump. No business rules.
 import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { FanoutBatch, FanoutTarget } from '../hub/fanout';
+import type { FanoutBatch, FanoutObserver } from '../hub/fanout';
 import type { Hub } from '../hub/hub';
-import type { Session } from '../hub/session';
 import type { Reply } from '../protocol/replies';
 import { replyError } from '../protocol/replies';
 import { ErrorText } from '../protocol/error-texts';
 import { counterFrom } from './counter-metrics';
+import { ConnectionCounters, registerConnectionCounters } from './connection-metrics';
 
 /** What the metrics read at scrape time. */
 export interface MetricsSources {
   hub: Hub;
-  bus: { readonly boundCount: number; readonly reconnects: number; readonly ready: boolean };
+  bus: { readonly boundCount: number; readonly reconnects: number; readonly queueLosses: number; readonly ready: boolean };
+  /** Every label the transports' connections report (each is shown, at zero too). */
+  labels: () => readonly string[];
+  /** Fan-out writer names, pre-set as `eh_events_delivered_total{transport}` labels (read at scrape time). */
+  transports?: () => readonly string[];
+  /** Connections opened and closed, counted by a hub session observer. */
+  connections?: ConnectionCounters;
 }
 
 /** Error kinds counted by `eh_errors_total{kind}`; a closed set, so the label stays low-cardinality. */
-type ErrorKind = 'client_input' | 'auth' | 'broker' | 'internal' | 'slow_client' | 'dead_peer';
-
-/** Connection label: the client generation, with Socket.IO split by Engine.IO revision. */
-export function generationOf(session: Session): string {
-  const transport = session.transport as { generation: string; socket?: { conn?: { protocol?: number } } };
-  if (transport.generation === 'socketio' && transport.socket?.conn?.protocol === 3) return 'socketio-eio3';
-  return transport.generation;
-}
+const ERROR_KINDS = ['client_input', 'auth', 'broker', 'internal', 'slow_client', 'dead_peer'] as const;
+type ErrorKind = (typeof ERROR_KINDS)[number];
 
 function errorKindOf(text: string): ErrorKind {
   if (text.startsWith('internal error')) return 'internal';
@@ -36,7 +36,7 @@ function errorKindOf(text: string): ErrorKind {
 /**
  * The metrics of one bridge: `registry.metrics()` is what `GET /metrics` serves.
  * @example
- * const metrics = new OpsMetrics({ hub, bus }); hub.addTarget(metrics.fanoutObserver);
+ * const metrics = new OpsMetrics({ hub, bus, labels }); new EventFanout({ …, observers: [metrics.fanoutObserver] });
  * metrics.countReply(reply); await metrics.registry.metrics();
  */
 export class OpsMetrics {
@@ -48,13 +48,13 @@ export class OpsMetrics {
   private readonly dropped: Counter<'reason'>;
   private readonly disconnects: Counter<'reason' | 'generation'>;
 
-  /** A fan-out target added after the transports: counts writes and observes latency once per event. */
-  readonly fanoutObserver: FanoutTarget;
+  /** Runs after the transports: counts writes and observes latency once per event. */
+  readonly fanoutObserver: FanoutObserver;
 
   constructor(sources: MetricsSources) {
     const registry = this.registry;
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
-    const { hub, bus } = sources;
+    const { hub, bus, labels } = sources;
     new Gauge({
       name: 'eh_connections',
       help: 'Open client connections by client generation',
@@ -62,8 +62,8 @@ export class OpsMetrics {
       registers: [registry],
       collect() {
         this.reset();
-        for (const g of ['websocket', 'socketio', 'socketio-eio3', 'socketio-legacy']) this.set({ generation: g }, 0);
-        for (const session of hub.sessions) if (!session.closed) this.inc({ generation: generationOf(session) });
+        for (const g of labels()) this.set({ generation: g }, 0);
+        for (const session of hub.sessions) if (!session.closed) this.inc({ generation: session.transport.label });
       },
     });
     new Gauge({
@@ -80,6 +80,7 @@ export class OpsMetrics {
     new Gauge({ name: 'eh_amqp_bindings', help: 'AMQP bindings in place on the broker for this node', registers: [registry], collect() { this.set(bus.boundCount); } });
     new Gauge({ name: 'eh_amqp_connected', help: '1 when RabbitMQ is connected and every wanted binding is live', registers: [registry], collect() { this.set(bus.ready ? 1 : 0); } });
     counterFrom(registry, 'eh_amqp_reconnects_total', 'Times the RabbitMQ connection was lost (each followed by reconnection attempts)', () => bus.reconnects);
+    counterFrom(registry, 'eh_amqp_queue_losses_total', "Reconnections that found this node's queue or its bindings gone (broker restart, queue expiry or deletion): events published meanwhile were lost", () => bus.queueLosses);
     counterFrom(registry, 'eh_events_received_total', 'AMQP deliveries received from RabbitMQ', () => hub.counters.deliveries);
     counterFrom(registry, 'eh_events_matched_total', 'Routed events that reached at least one room on this node', () => hub.counters.matched);
     this.dropped = new Counter({ name: 'eh_events_dropped_total', help: 'Events not delivered, by reason', labelNames: ['reason'], registers: [registry] });
@@ -97,7 +98,17 @@ export class OpsMetrics {
       unrouted = hub.counters.unrouted;
     };
     this.readHubDrops = readHubDrops;
-    this.delivered = new Counter({ name: 'eh_events_delivered_total', help: 'Event envelopes written to client connections, by transport', labelNames: ['transport'], registers: [registry] });
+    const transports = sources.transports ?? (() => []);
+    this.delivered = new Counter({
+      name: 'eh_events_delivered_total',
+      help: 'Event envelopes written to client connections, by transport',
+      labelNames: ['transport'],
+      registers: [registry],
+      // Transports are known once they exist (after the metrics): their labels show from the first scrape.
+      collect() {
+        for (const transport of transports()) this.inc({ transport }, 0);
+      },
+    });
     this.latency = new Histogram({
       name: 'eh_delivery_latency_seconds',
       help: 'AMQP arrival to the last socket write of that event on this node',
@@ -111,17 +122,24 @@ export class OpsMetrics {
       help: 'Connections the server closed, by reason (slow_client, shutdown) and generation',
       labelNames: ['reason', 'generation'],
       registers: [registry],
+      collect() {
+        for (const reason of ['slow_client', 'shutdown']) for (const generation of labels()) this.inc({ reason, generation }, 0);
+      },
     });
     counterFrom(registry, 'eh_fanout_errors_total', 'Exceptions thrown by a transport while writing an event', () => hub.counters.fanoutErrors);
+    // Every known label value shows from the first scrape (0), so rate() and absent() work before the first event.
+    for (const reason of ['undecodable', 'unrouted']) this.dropped.inc({ reason }, 0);
+    for (const status of ['success', 'error']) this.replies.inc({ status }, 0);
+    for (const kind of ERROR_KINDS) this.errors.inc({ kind }, 0);
+    if (sources.connections) registerConnectionCounters(registry, sources.connections, labels);
     const delivered = this.delivered;
     const latency = this.latency;
     this.fanoutObserver = {
-      name: 'metrics',
-      deliver(batch: FanoutBatch): void {
+      observe(batch: FanoutBatch): void {
         for (const hit of batch.hits) {
           for (const [target, members] of hit.room.members) delivered.inc({ transport: target.name }, members.size);
         }
-        if (hub.arrivedAt !== undefined) latency.observe((performance.now() - hub.arrivedAt) / 1000);
+        if (batch.arrivedAt !== undefined) latency.observe((performance.now() - batch.arrivedAt) / 1000);
       },
     };
   }

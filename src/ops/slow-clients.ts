@@ -3,9 +3,8 @@
 import type { Logger } from 'pino';
 import type { Hub } from '../hub/hub';
 import type { Session } from '../hub/session';
-import { generationOf, OpsMetrics } from './metrics';
+import type { OpsMetrics } from './metrics';
 import { CloseCodes } from '../protocol/close-codes';
-import { bufferedBytes, dropConnection } from './send-buffers';
 
 export interface SlowClientOptions {
   /** `EH_MAX_BUFFERED_BYTES`: the most one connection may have queued. */
@@ -37,15 +36,15 @@ export class SlowClientGuard {
     let n = 0;
     for (const session of this.hub.sessions) {
       if (session.closed || this.dropping.has(session)) continue;
-      const bytes = bufferedBytes(session);
+      const bytes = session.transport.bufferedBytes();
       if (bytes <= limit) continue;
       n++;
       this.dropping.add(session);
-      const generation = generationOf(session);
+      const generation = session.transport.label;
       this.logger.warn({ session: session.id, generation, buffered: bytes, limit }, 'client too slow: send buffer full; closing');
       this.metrics.countDisconnect('slow_client', generation);
       this.opts.onDrop?.(session);
-      dropConnection(session, CloseCodes.tooSlow, `too slow: more than ${limit} bytes waiting to be sent`);
+      session.transport.drop(CloseCodes.tooSlow, `too slow: more than ${limit} bytes waiting to be sent`);
     }
     this.dropped += n;
     return n;

@@ -8,7 +8,7 @@ import https from 'node:https';
  * An HTTP server, or an HTTPS one when both a certificate and a key are configured.
  * @example const server = createListener({ tlsCert: '/etc/eh/cert.pem', tlsKey: '/etc/eh/key.pem' }, handler);
  */
-export function createListener(config: { tlsCert?: string; tlsKey?: string }, handler: http.RequestListener): http.Server {
+export function createListener(config: { tlsCert?: string; tlsKey?: string }, handler?: http.RequestListener): http.Server {
   if (config.tlsCert === undefined && config.tlsKey === undefined) return http.createServer(handler);
   if (config.tlsCert === undefined || config.tlsKey === undefined) throw new Error('invalid setting: EH_TLS_CERT and EH_TLS_KEY go together (set both for built-in TLS, or neither)');
   const read = (file: string, what: string) => {
@@ -18,6 +18,7 @@ export function createListener(config: { tlsCert?: string; tlsKey?: string }, ha
       throw new Error(`${what} ${file}: ${(err as Error).message}`);
     }
   };
-  // https.Server is an http.Server as far as Socket.IO, ws and the routes are concerned.
-  return https.createServer({ cert: read(config.tlsCert, 'EH_TLS_CERT'), key: read(config.tlsKey, 'EH_TLS_KEY') }, handler) as unknown as http.Server;
+  // https.Server is an http.Server as far as the dispatcher, the drain and the routes are concerned.
+  const server: http.Server = https.createServer({ cert: read(config.tlsCert, 'EH_TLS_CERT'), key: read(config.tlsKey, 'EH_TLS_KEY') }, handler);
+  return server;
 }

@@ -1,7 +1,7 @@
 // Owns the `data` of the publish_app_event and api actions: joi schemas, KAZOO-style missing-key texts,
 // typed requests out. Nothing here knows about AMQP, HTTP or sockets.
 import Joi from 'joi';
-import { APP_EVENT_WORD } from '../bindings/families/app-event';
+import { APP_EVENT_WORD } from './app-event-word';
 import { ErrorText } from './error-texts';
 import { isPlainObject } from './plain-object';
 import { bounded, CLIENT_BOUNDS } from './json-bounds';

@@ -12,13 +12,13 @@ export const CloseCodes = {
   tooSlow: 4008,
   /** An operator closed the connection from the admin console (logged with who and why). Reconnect. */
   operatorDisconnect: 4010,
+  /** The client kept sending past the rate limit after being told to slow down. Reconnect later. */
+  rateLimited: 4029,
   /**
    * A token this connection subscribed with expired, was revoked or lost an account: the server ended
    * the connection. Reconnect and subscribe again with the token the client holds now.
    */
   credentialsEnded: 4401,
-  /** The client kept sending past the rate limit after being told to slow down. Reconnect later. */
-  rateLimited: 4029,
 } as const;
 
 /** The reason sent with {@link CloseCodes.credentialsEnded} (at most 123 bytes). */

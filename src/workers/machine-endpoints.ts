@@ -13,6 +13,18 @@ export interface MachineParts {
   readiness(): Promise<Array<{ index: number; readiness: Readiness }>>;
 }
 
+/** How bad each Redis state is: the machine reports its worst worker's. */
+const REDIS_RANK: Record<string, number> = { off: 0, ok: 1, degraded: 2 };
+
+/** The machine's `redis` and `redis_detail`: the worst state a worker reports, with that worker's detail. */
+function redisOf(all: readonly Readiness[]): { redis?: unknown; redis_detail?: unknown } {
+  let worst: Readiness['checks'] | undefined;
+  for (const { checks } of all) {
+    if (!worst || (REDIS_RANK[String(checks['redis'])] ?? 3) > (REDIS_RANK[String(worst['redis'])] ?? 3)) worst = checks;
+  }
+  return worst ? { redis: worst['redis'], redis_detail: worst['redis_detail'] } : {};
+}
+
 /**
  * Machine-wide /metrics and /readyz, on sockets the dispatcher hands over. One request per connection.
  * @example const endpoints = new MachineEndpoints({ expected: 2, readiness }); endpoints.accept(socket, head);
@@ -59,6 +71,7 @@ export class MachineEndpoints {
       rabbitmq: all.length > 0 && all.every((r) => r.checks['rabbitmq'] === 'ok') ? 'ok' : 'down',
       bindings,
       draining: all.some((r) => r.checks['draining'] === true),
+      ...redisOf(all),
       workers_ready: `${all.filter((r) => r.ready).length}/${this.parts.expected}`,
       workers: answers.map((a) => ({ index: a.index, ready: a.readiness.ready, ...a.readiness.checks })),
     };

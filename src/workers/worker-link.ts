@@ -1,6 +1,6 @@
 // Owns the worker side of the pub/sub link between the workers of one machine: messages go to the
 // primary over the cluster IPC channel, which hands them to every other worker. No sockets, no Redis.
-import type { PeerLink } from './peer-link';
+import type { PeerLink } from '../cluster/peer-link';
 
 /** The IPC message type the primary relays between workers. */
 export const RELAY_TYPE = 'eh:relay';

@@ -147,6 +147,37 @@ it('shows live traffic, connections, rooms and a tail, disconnects a connection,
   expect(outside).toEqual([]);
 });
 
+it('labels every chart axis with numbers and units, none cut off, also for flat series', async () => {
+  const { token, accountId } = server.addIdentity();
+  const ws = await WsClient.connect(server.url);
+  open.push(ws);
+  // A flat, non-zero series: bindings and connections stay put while nothing else moves.
+  expect((await ws.subscribe(token, accountId, ['call.CHANNEL_CREATE.*', 'call.CHANNEL_ANSWER.*', 'call.CHANNEL_DESTROY.*'])).status).toBe('success');
+  const { page, errors, outside } = await watchedPage();
+  const admin = new AdminPage(page);
+  await admin.open(server.url);
+  await admin.signIn(ADMIN);
+  await admin.waitLive();
+  await admin.waitChart('chart-bindings', 2);
+  const units: Record<string, RegExp> = {
+    'chart-events': / \/s$/, 'chart-connections': / conn$/, 'chart-latency': / ms$/,
+    'chart-bindings': / bindings$/, 'chart-slow': / \/s$/, 'chart-refusals': / \/s$/,
+  };
+  for (const [id, unit] of Object.entries(units)) {
+    const labels = await admin.axisLabels(id);
+    expect(labels).toHaveLength(3);
+    for (const label of labels) {
+      expect({ id, text: label.text }).toEqual({ id, text: expect.stringMatching(/^\d[\d,.]* \S/) });
+      expect(label.text).toMatch(unit);
+      expect({ id, text: label.text, cut: label.left < 0 }).toEqual({ id, text: label.text, cut: false });
+    }
+    // Three different ticks, from 0 up (never "1 conn" twice).
+    expect(new Set(labels.map((l) => l.text)).size).toBe(3);
+  }
+  expect(errors).toEqual([]);
+  expect(outside).toEqual([]);
+});
+
 it('is usable by keyboard and fits a phone width without sideways scrolling', async () => {
   const { page, errors, outside } = await watchedPage({ width: 390, height: 844 });
   const admin = new AdminPage(page);

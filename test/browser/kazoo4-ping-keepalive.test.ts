@@ -1,49 +1,26 @@
 // KAZOO 4.3's ping.md keepalive page in Chromium: it pings with no token on a socket that subscribed,
 // and must stay "up" (a pong within a second, every cycle) while its subscription keeps delivering.
 // The hold is several short cycles here; EH_PING_HOLD_MS=120000 EH_PING_INTERVAL_MS=5000 runs the 2 minutes.
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser';
-import { KazooPublisher } from '../helpers/kazoo';
 import { newCallId } from '../helpers/ids';
-import { startTestServer, TestServer } from '../helpers/server';
+import { fixturePage, recordConsole, useSeedPageSuite } from '../helpers/seed-page-suite';
 import { pollUntil, waitUntil } from '../helpers/wait';
 
 const HOLD_MS = Number(process.env['EH_PING_HOLD_MS'] ?? 4000);
 const INTERVAL_MS = Number(process.env['EH_PING_INTERVAL_MS'] ?? 250);
 
-let server: TestServer;
-let kazoo: KazooPublisher;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  kazoo = await KazooPublisher.connect();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await kazoo.close();
-  await server.stop();
-});
+const suite = useSeedPageSuite();
 
 it(`stays up for ${HOLD_MS} ms of token-less pings every ${INTERVAL_MS} ms, and keeps receiving events`, async () => {
+  const { server, kazoo, browser } = suite;
   const { token, accountId } = server.addIdentity();
-  const html = fs
-    .readFileSync(path.join(__dirname, '..', 'fixtures', 'kazoo4-ping-page.html'), 'utf8')
-    .replaceAll('{BLACKHOLE_HOST}', `127.0.0.1:${server.app.port}`)
-    .replaceAll('{AUTH_TOKEN}', token)
-    .replaceAll('{ACCOUNT_ID}', accountId)
-    .replaceAll('{PING_INTERVAL_MS}', String(INTERVAL_MS));
-  const page = await browser.newPage();
-  const logged: string[] = [];
-  const listeners = new Set<() => void>();
-  page.on('console', (msg) => {
-    logged.push(msg.text());
-    for (const l of listeners) l();
+  const html = fixturePage('kazoo4-ping-page.html', {
+    '{BLACKHOLE_HOST}': `127.0.0.1:${server.app.port}`,
+    '{AUTH_TOKEN}': token,
+    '{ACCOUNT_ID}': accountId,
+    '{PING_INTERVAL_MS}': String(INTERVAL_MS),
   });
-  const onChange = (cb: () => void) => (listeners.add(cb), () => listeners.delete(cb));
+  const page = await browser.newPage();
+  const { entries: logged, onChange } = recordConsole(page, (msg) => msg.text());
   try {
     await page.setContent(html);
     await waitUntil('the subscribe reply', () => logged.find((l) => l.startsWith('subscribe ')), onChange, 10000);

@@ -56,6 +56,13 @@ export class AdminPage {
     return (await handle.jsonValue()) as number;
   }
 
+  /** A chart's axis labels: their text and where each starts (SVG user units; below 0 is cut off). */
+  async axisLabels(id: string): Promise<Array<{ text: string; left: number }>> {
+    return this.page.locator(`#${id} .grid text`).evaluateAll((els) =>
+      els.map((el) => ({ text: el.textContent ?? '', left: (el as unknown as { getBBox(): { x: number } }).getBBox().x })),
+    );
+  }
+
   /** The polyline points of one chart's series, to see it move. */
   async chartLine(id: string, series = 0): Promise<string> {
     return (await this.page.locator(`#${id} polyline.s${series}`).getAttribute('points')) ?? '';

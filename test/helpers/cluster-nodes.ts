@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/config';
 import { newAccountId, newToken } from './ids';
 import { AMQP_URL } from './kazoo';
-import { waitUntil } from './wait';
+import { ChildOutput } from './child-output';
 
 const MAIN = path.join(PROJECT_ROOT, 'src', 'main.ts');
 
@@ -52,35 +52,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Output of a child process, with a change notification for waitUntil. */
-class Output {
-  text = '';
-  private readonly listeners = new Set<() => void>();
-
-  attach(child: ChildProcess): void {
-    const collect = (d: Buffer) => {
-      this.text += d.toString();
-      for (const l of [...this.listeners]) l();
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-  }
-
-  readonly onChange = (cb: () => void) => {
-    this.listeners.add(cb);
-    return () => this.listeners.delete(cb);
-  };
-
-  /** Waits until the output (from `from` on) matches `pattern`; returns the match. */
-  waitFor(what: string, pattern: RegExp, timeoutMs = 10000, from = 0): Promise<RegExpExecArray> {
-    return waitUntil(what, () => pattern.exec(this.text.slice(from)) ?? undefined, this.onChange, timeoutMs);
-  }
-
-  count(pattern: RegExp): number {
-    return this.text.split('\n').filter((line) => pattern.test(line)).length;
-  }
-}
-
 /**
  * A redis-server owned by the test: no persistence, killable, restartable on the same port.
  * @example const redis = await PrivateRedis.start(); … redis.kill(); await redis.restart(); … await redis.stop();
@@ -104,7 +75,7 @@ export class PrivateRedis {
   async restart(): Promise<void> {
     const child = guarded('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
     this.child = child;
-    const out = new Output();
+    const out = new ChildOutput();
     out.attach(child);
     await out.waitFor('redis-server ready', /Ready to accept connections/, 10000);
   }
@@ -121,7 +92,7 @@ export class PrivateRedis {
 
 /** One bridge process. */
 export class NodeProcess {
-  readonly output = new Output();
+  readonly output = new ChildOutput();
   /** The exit code; 137 after SIGKILL. */
   readonly exited: Promise<number | null>;
   url = '';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
+import pino, { Logger } from 'pino';
 import { startApp, App } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
 import { newAccountId, newToken } from './ids';
@@ -33,8 +33,9 @@ export interface TestServer {
 /**
  * Starts the bridge against the real RabbitMQ.
  * @example const server = await startTestServer(); const alice = server.addIdentity();
+ * @example const logs = new LogCapture('info'); const server = await startTestServer({}, {}, { logger: logs.logger });
  */
-export async function startTestServer(overrides: Partial<Config> = {}, tokens: Record<string, TokenEntry> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<Config> = {}, tokens: Record<string, TokenEntry> = {}, options: { logger?: Logger } = {}): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eh-test-'));
   const tokensFile = path.join(dir, 'tokens.json');
   const all: Record<string, TokenEntry> = { ...tokens };
@@ -49,7 +50,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, tokens: R
     logLevel: 'silent',
     ...overrides,
   };
-  const logger = pino({ level: process.env['EH_TEST_LOG_LEVEL'] ?? config.logLevel });
+  const logger = options.logger ?? pino({ level: process.env['EH_TEST_LOG_LEVEL'] ?? config.logLevel });
   const app = await startApp(config, logger);
   const url = `http://127.0.0.1:${app.port}`;
   return {

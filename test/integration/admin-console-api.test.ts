@@ -8,9 +8,9 @@ import { newCallId } from '../helpers/ids';
 import { SseStream } from '../helpers/sse';
 import { startTestServer, TestServer } from '../helpers/server';
 import { pollUntil } from '../helpers/wait';
-import type { ConsoleSample } from '../../src/ops/console-series';
+import type { ConsoleSample } from '../../src/console/console-series';
 import type { ConnectionView } from '../../src/cluster/connection-directory';
-import type { RoomView } from '../../src/ops/room-event-counter';
+import type { RoomView } from '../../src/console/room-event-counter';
 import type { ClusterStats } from '../../src/cluster/node-stats';
 
 const ADMIN = `admin-${randomBytes(12).toString('hex')}`;

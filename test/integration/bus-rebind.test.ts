@@ -1,8 +1,11 @@
-// The RabbitMQ bus on its own, behind a proxy the test can cut: re-binding after a reconnection, a
-// connection lost again while those bindings are still being re-declared, and publishing in bursts.
+// The RabbitMQ bus on its own, behind a proxy the test can cut: a queue that outlives a cut keeps its
+// bindings, a lost queue is re-created and re-bound (also when the connection drops again meanwhile),
+// shutdown deletes the queue, no second consumer can take it, and publishing in bursts.
+import * as amqp from 'amqplib';
 import pino from 'pino';
 import { AmqpBus } from '../../src/bus/amqp-bus';
-import { brokerQueueDepth } from '../helpers/broker';
+import { brokerBindings, brokerQueueDepth } from '../helpers/broker';
+import { AMQP_URL } from '../helpers/kazoo';
 import { TcpProxy } from '../helpers/tcp-proxy';
 import { pollUntil } from '../helpers/wait';
 
@@ -29,19 +32,67 @@ afterEach(async () => {
   await proxy.close();
 });
 
-// RabbitMQ answers one binding change at a time per channel: 500 take long enough to cut in between.
-it('reconnects when the connection drops again while the bindings are being re-declared', async () => {
-  const bindings = Array.from({ length: 500 }, (_, i) => ({ exchange: 'callevt', routingKey: `call.CHANNEL_CREATE.rebind-${i}` }));
+/** Deletes a queue from outside the bus (as an expiry or an operator would). */
+async function deleteQueueDirectly(queue: string): Promise<void> {
+  const connection = await amqp.connect(AMQP_URL);
+  const channel = await connection.createChannel();
+  await channel.deleteQueue(queue);
+  await connection.close();
+}
+
+it('keeps its queue and every binding through a cut: nothing is re-bound, the queue is the same', async () => {
+  const bindings = Array.from({ length: 50 }, (_, i) => ({ exchange: 'callevt', routingKey: `call.CHANNEL_CREATE.keep-${i}` }));
+  await Promise.all(bindings.map((b) => bus.acquire(b)));
+  const queue = bus.queueName!;
+  const reconnects = bus.reconnects;
+  proxy.cutAll();
+  await pollUntil('the bus to reconnect', () => (bus.reconnects > reconnects && bus.ready ? true : undefined), 10000);
+  expect(bus.queueName).toBe(queue);
+  expect(bus.queueLosses).toBe(0);
+  expect(await brokerBindings(queue)).toEqual(expect.arrayContaining(bindings.map((b) => `${b.exchange} ${b.routingKey}`)));
+});
+
+it('re-creates and re-binds a lost queue, also when the connection drops again while re-binding', async () => {
+  const bindings = Array.from({ length: 1000 }, (_, i) => ({ exchange: 'callevt', routingKey: `call.CHANNEL_CREATE.rebind-${i}` }));
   await Promise.all(bindings.map((b) => bus.acquire(b)));
   expect(bus.ready).toBe(true);
 
+  // The queue goes while the bus is cut off, as an expiry or a broker restart would take it.
+  proxy.setRefusing(true);
   proxy.cutAll();
+  await deleteQueueDirectly(bus.queueName!);
+  proxy.setRefusing(false);
   // Cut again as soon as the new connection has re-bound some, but not all, of them.
   await pollUntil('re-binding under way', () => (bus.boundCount > 0 && bus.boundCount < bindings.length ? true : undefined), 10000, 1);
   proxy.cutAll();
 
-  await pollUntil('every binding back on a live connection', () => (bus.ready ? true : undefined), 10000);
+  await pollUntil('every binding back on a live connection', () => (bus.ready ? true : undefined), 20000);
   expect(bus.boundCount).toBe(bindings.length);
+  expect(bus.queueLosses).toBeGreaterThanOrEqual(1);
+  expect((await brokerBindings(bus.queueName!)).filter((b) => b.startsWith('callevt '))).toHaveLength(bindings.length);
+});
+
+it('re-attaches when the queue is deleted under a live consumer', async () => {
+  const binding = { exchange: 'callevt', routingKey: 'call.CHANNEL_CREATE.deleted-live' };
+  await bus.acquire(binding);
+  const losses = bus.queueLosses;
+  await deleteQueueDirectly(bus.queueName!);
+  await pollUntil('the queue re-created and bound', () => (bus.queueLosses > losses && bus.ready ? true : undefined), 10000);
+  expect(bus.publish(binding.exchange, binding.routingKey, { 'Event-Name': 'CHANNEL_CREATE' })).toBe(true);
+  await pollUntil('the event through the new queue', () => (delivered.includes(binding.routingKey) ? true : undefined), 10000);
+});
+
+it('refuses a second consumer on its queue, and deletes the queue when it closes', async () => {
+  await bus.acquire({ exchange: 'callevt', routingKey: 'call.CHANNEL_CREATE.owner' });
+  const queue = bus.queueName!;
+  const connection = await amqp.connect(AMQP_URL);
+  const channel = await connection.createChannel();
+  const refused = new Promise<string>((resolve) => channel.on('error', (err: Error) => resolve(err.message)));
+  await expect(channel.consume(queue, () => undefined)).rejects.toThrow();
+  expect(await refused).toMatch(/ACCESS_REFUSED/);
+  await connection.close().catch(() => undefined);
+  await bus.close();
+  expect(await brokerQueueDepth(queue)).toBeUndefined();
 });
 
 it('reports every message of a burst as published, even while the channel buffer is full, and each arrives', async () => {

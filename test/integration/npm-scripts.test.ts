@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { PROJECT_ROOT } from '../../src/config';
 import { newAccountId } from '../helpers/ids';
 import { AMQP_URL } from '../helpers/kazoo';
+import { ChildOutput } from '../helpers/child-output';
 import { pollUntil, waitUntil } from '../helpers/wait';
 
 const REDIS_URL = process.env['EH_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -24,16 +25,9 @@ function npm(args: string[], env: Record<string, string>): NpmRun {
   // Its own process group, so a failed test can still remove everything it started.
   const child = spawn('npm', args, { cwd: PROJECT_ROOT, env: { ...process.env, EH_AMQP_URL: AMQP_URL, EH_WORKERS: '1', EH_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_MS), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   started.push(child);
-  let text = '';
-  const listeners = new Set<() => void>();
-  const collect = (d: Buffer) => {
-    text += d.toString();
-    for (const l of listeners) l();
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  const output = new ChildOutput(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => text, onOutput: (cb) => (listeners.add(cb), () => listeners.delete(cb)), exited };
+  return { child, out: () => output.text, onOutput: output.onChange, exited };
 }
 
 afterEach(() => {

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { PROJECT_ROOT, SETTINGS } from '../../src/config';
+import { ChildOutput } from '../helpers/child-output';
 import { waitUntil } from '../helpers/wait';
 
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -19,16 +20,9 @@ interface Run {
 
 function runMain(args: string[], env: Record<string, string> = {}): Run {
   const child = spawn(TSX, [MAIN, ...args], { env: { ...process.env, EH_WORKERS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  const listeners = new Set<() => void>();
-  const collect = (d: Buffer) => {
-    text += d.toString();
-    for (const l of listeners) l();
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  const output = new ChildOutput(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => text, exited, onOutput: (cb) => (listeners.add(cb), () => listeners.delete(cb)) };
+  return { child, out: () => output.text, exited, onOutput: output.onChange };
 }
 
 it.each([

@@ -9,6 +9,7 @@ import { PROJECT_ROOT } from '../../src/config';
 import { newAccountId, newToken } from '../helpers/ids';
 import { AMQP_URL } from '../helpers/kazoo';
 import { waitUntil } from '../helpers/wait';
+import { ChildOutput } from '../helpers/child-output';
 
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const MAIN = path.join(PROJECT_ROOT, 'src', 'main.ts');
@@ -32,17 +33,10 @@ it('drains on SIGTERM with subscriptions held and logs no warning', async () => 
     env: { ...process.env, EH_AMQP_URL: AMQP_URL, EH_WORKERS: '1', EH_LOG_LEVEL: 'debug', EH_SHUTDOWN_TIMEOUT_MS: '5000' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let text = '';
-  const listeners = new Set<() => void>();
-  const collect = (d: Buffer) => {
-    text += d.toString();
-    for (const l of listeners) l();
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
+  const output = new ChildOutput(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
-    const port = await waitUntil('the listening line', () => /"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(text)?.[1], (cb) => (listeners.add(cb), () => listeners.delete(cb)), 20000);
+    const [, port] = await output.waitFor('the listening line', /"url":"http:\/\/127\.0\.0\.1:(\d+)"/, 20000);
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     const replies: Array<{ request_id: string; status: string }> = [];
@@ -55,10 +49,10 @@ it('drains on SIGTERM with subscriptions held and logs no warning', async () => 
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    const lines = logLines(text);
+    const lines = logLines(output.text);
     // The drain ran (not a crash), and nothing it did was reported as a problem.
     expect(lines.some((l) => l.level === 30 && /shutdown complete/.test(l.msg))).toBe(true);
-    expect(text).not.toContain('AMQP binding change failed');
+    expect(output.text).not.toContain('AMQP binding change failed');
     expect(lines.filter((l) => l.level >= WARN).map((l) => l.msg)).toEqual([]);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');

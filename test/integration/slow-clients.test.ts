@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import WebSocket from 'ws';
 import { SocketIoV4Client, WsClient } from '../helpers/clients';
-import { bufferedBytes } from '../../src/ops/send-buffers';
+
 import { KazooPublisher } from '../helpers/kazoo';
 import { newCallId } from '../helpers/ids';
 import { startTestServer, TestServer } from '../helpers/server';
@@ -89,7 +89,7 @@ it('drops clients that never read (WebSocket, Socket.IO v4, 0.9), with bounded m
   for (let seq = 0; seq < 300; seq++) {
     publishedAt.set(seq, performance.now());
     await kazoo.call('CHANNEL_CREATE', id.accountId, callId, { Filler: filler, seq });
-    for (const s of server.app.hub.sessions) maxBuffered = Math.max(maxBuffered, bufferedBytes(s));
+    for (const s of server.app.hub.sessions) maxBuffered = Math.max(maxBuffered, s.transport.bufferedBytes());
   }
   await healthy.waitEvents('all 300 events', (e) => e.data['call_id'] === callId, 300, 20000);
   await pollUntil('both stalled clients to be dropped', () => (server.app.hub.sessions.size === sessionsBefore - 3 ? true : undefined), 10000);

@@ -103,7 +103,9 @@ it('delivers every event exactly once to seed 000, seed 002 (websocket, xhr-poll
 it('answers /readyz and /metrics for the whole machine, and stats count both workers', async () => {
   const ready = await getJson('/readyz');
   expect(ready.status).toBe(200);
-  expect(ready.body).toMatchObject({ status: 'ready', rabbitmq: 'ok', workers_ready: '2/2' });
+  expect(ready.body).toMatchObject({ status: 'ready', rabbitmq: 'ok', workers_ready: '2/2', redis: 'off', redis_detail: 'not configured (the workers of one machine)' });
+  const perWorker = ready.body['workers'] as Array<Record<string, unknown>>;
+  expect(perWorker.map((w) => w['redis'])).toEqual(['off', 'off']);
   const metrics = await (await fetch(machine.url + '/metrics')).text();
   const connections = /^eh_connections(?:\{[^}]*\})? (\d+)/m;
   expect(metrics).toMatch(connections);

@@ -1,5 +1,5 @@
 // The per-IP limits count an IPv6 client by its /64 and an IPv4 client by its address.
-import { limitKeyOf } from '../../src/auth/address-group';
+import { limitKeyOf } from '../../src/guard/address-group';
 
 describe('limitKeyOf', () => {
   it.each([

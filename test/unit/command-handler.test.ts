@@ -7,6 +7,7 @@ import { CommandHandler } from '../../src/hub/command-handler';
 import { Hub } from '../../src/hub/hub';
 import type { SessionTransport } from '../../src/hub/session';
 import type { Reply } from '../../src/protocol/replies';
+import { RecordingTarget } from '../helpers/memory-hub';
 
 const logger = pino({ level: 'silent' });
 const authenticator: Authenticator = {
@@ -16,13 +17,19 @@ const authenticator: Authenticator = {
 function setup() {
   const catalogue = new BindingCatalogue();
   const hub = new Hub({ catalogue, bus: { acquire: async () => undefined, release: () => undefined }, logger, bindTimeoutMs: 1000, maxBindingsPerConnection: 10 });
-  const handler = new CommandHandler(hub, authenticator, catalogue, logger);
+  const handler = new CommandHandler({ hub, authenticator, catalogue, logger });
   const replies: Reply[] = [];
   let failNext = false;
   const transport: SessionTransport = {
     generation: 'websocket',
-    target: { name: 'test', deliver: () => undefined },
+    label: 'websocket',
+    target: new RecordingTarget('test'),
     remoteAddress: '127.0.0.1',
+    recoveryKey: undefined,
+    endedByPeer: false,
+    replay: () => undefined,
+    bufferedBytes: () => 0,
+    drop: () => undefined,
     closeForCredentials: () => undefined,
     reply(reply) {
       if (failNext) {
@@ -31,8 +38,6 @@ function setup() {
       }
       replies.push(reply);
     },
-    joinRoom: () => undefined,
-    leaveRoom: () => undefined,
   };
   const session = hub.openSession(transport);
   return { handler, session, replies, failOnce: () => (failNext = true) };

@@ -1,5 +1,5 @@
 // The console's latency quantiles, read from one interval of the delivery-latency histogram's buckets.
-import { quantileMs } from '../../src/ops/console-series';
+import { quantileMs } from '../../src/console/console-series';
 
 const inf = Number.POSITIVE_INFINITY;
 

@@ -2,7 +2,7 @@
 // timeout and the buffer cap, driven with fake sinks and fake timers.
 import pino from 'pino';
 import type { Hub } from '../../src/hub/hub';
-import type { FanoutTarget } from '../../src/hub/fanout';
+import { RecordingTarget } from '../helpers/memory-hub';
 import { LegacyConnection, PacketSink } from '../../src/transports/legacy/legacy-connection';
 
 const TIMINGS = { heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 3000, closeTimeoutMs: 5000, pollTimeoutMs: 2000 };
@@ -27,7 +27,7 @@ function makeConnection(maxBufferedPackets = 1000) {
   const gone: LegacyConnection[] = [];
   const connection = new LegacyConnection('sid1', '127.0.0.1', {
     hub,
-    target: { name: 'socketio-legacy', deliver: () => undefined } as FanoutTarget,
+    target: new RecordingTarget('socketio-legacy'),
     timings: TIMINGS,
     logger: pino({ level: 'silent' }),
     maxBufferedPackets,

@@ -7,7 +7,7 @@ import type { RoutedEvent } from '../../src/bindings/family';
 import { LegacyConnection, packetText, type PacketSink, type QueuedPacket } from '../../src/transports/legacy/legacy-connection';
 import { LegacyFanout } from '../../src/transports/legacy/legacy-fanout';
 import { planner } from '../helpers/catalogue-plans';
-import { callEvent, memoryHub, RecordingTarget, RecordingTransport } from '../helpers/memory-hub';
+import { callEvent, memoryFanout, memoryHub, RecordingTarget, RecordingTransport } from '../helpers/memory-hub';
 
 const A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const TIMINGS = { heartbeatIntervalMs: 600_000, heartbeatTimeoutMs: 600_000, closeTimeoutMs: 600_000, pollTimeoutMs: 600_000 };
@@ -28,13 +28,25 @@ afterEach(() => {
   for (const c of connections.splice(0)) c.close('test over');
 });
 
+/** The 0.9 transport as far as the hub sees it: its connections' target, writing through a LegacyFanout. */
+class LegacyOwner extends RecordingTarget {
+  readonly writer = new LegacyFanout(this);
+  constructor() {
+    super('socketio-legacy');
+  }
+  override deliver(batch: FanoutBatch): void {
+    this.writer.deliver(batch);
+  }
+}
+
 function setUp() {
   const { hub, catalogue } = memoryHub();
-  const fanout = new LegacyFanout();
-  hub.addTarget(fanout);
+  const owner = new LegacyOwner();
+  const fanout = owner.writer;
+  const events = memoryFanout(hub, [owner]);
   const { plan } = planner(catalogue, A);
   const connect = async (...bindings: string[]) => {
-    const connection = new LegacyConnection(`sid-${connections.length}`, '127.0.0.1', { hub, target: fanout, timings: TIMINGS, logger: pino({ level: 'silent' }), maxBufferedPackets: 100, onClosed: () => undefined });
+    const connection = new LegacyConnection(`sid-${connections.length}`, '127.0.0.1', { hub, target: owner, timings: TIMINGS, logger: pino({ level: 'silent' }), maxBufferedPackets: 100, onClosed: () => undefined });
     connections.push(connection);
     const sink = new RecordingSink();
     connection.attach(sink);
@@ -43,9 +55,9 @@ function setUp() {
   };
   const publish = (eventName: string, callId: string) => {
     const e = callEvent(A, eventName, callId);
-    hub.deliver(e.exchange, e.routingKey, e.content);
+    events.deliver(e.exchange, e.routingKey, e.content);
   };
-  return { hub, fanout, plan, connect, publish };
+  return { hub, fanout, events, plan, connect, publish };
 }
 
 /** A packet's name and, for `message`, the binding the envelope is for. */
@@ -114,10 +126,10 @@ describe('LegacyFanout', () => {
   });
 
   it('carries KAZOO\'s body as received in the named event, not re-encoded', async () => {
-    const { hub, connect } = setUp();
+    const { events, connect } = setUp();
     const sink = await connect('call.CHANNEL_CREATE.*');
     const body = `{"Event-Name":"CHANNEL_CREATE","Call-ID":"c6","Custom-Channel-Vars":{"Account-ID":"${A}"},"Big":12345678901234567890}`;
-    hub.deliver('callevt', 'call.CHANNEL_CREATE.c6', Buffer.from(body));
+    events.deliver('callevt', 'call.CHANNEL_CREATE.c6', Buffer.from(body));
     expect(packetText(sink.packets[0]!)).toBe(`5:::{"name":"CHANNEL_CREATE","args":[${body}]}`);
   });
 });

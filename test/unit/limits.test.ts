@@ -2,13 +2,14 @@
 // policy, X-Forwarded-For trust, and the counters as Prometheus reads them.
 import type { IncomingMessage } from 'node:http';
 import { Registry } from 'prom-client';
-import { TokenBucket } from '../../src/auth/token-bucket';
-import { AuthFailureTracker } from '../../src/auth/auth-failures';
-import { ConnectionLimiter } from '../../src/auth/connection-limiter';
-import { originPolicy } from '../../src/auth/origin-policy';
-import { ClientAddressResolver } from '../../src/http/client-address';
-import { createLimitsCounters, registerLimitsMetrics } from '../../src/auth/limits-counters';
-import { InboundGuard, RATE_LIMIT_CLOSE } from '../../src/auth/inbound-guard';
+import { TokenBucket } from '../../src/guard/token-bucket';
+import { AuthFailureTracker } from '../../src/guard/auth-failures';
+import { ConnectionLimiter } from '../../src/guard/connection-limiter';
+import { originPolicy } from '../../src/guard/origin-policy';
+import { ClientAddressResolver } from '../../src/guard/client-address';
+import { createLimitsCounters } from '../../src/guard/limits-counters';
+import { registerLimitsMetrics } from '../../src/ops/limits-metrics';
+import { InboundGuard, RATE_LIMIT_CLOSE } from '../../src/guard/inbound-guard';
 
 function request(remoteAddress: string, forwardedFor?: string): IncomingMessage {
   return { socket: { remoteAddress, remotePort: 40000 }, headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} } as unknown as IncomingMessage;

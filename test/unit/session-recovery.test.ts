@@ -3,33 +3,39 @@
 import pino from 'pino';
 import type { Identity } from '../../src/auth/authenticator';
 import type { Session } from '../../src/hub/session';
-import { SessionRecovery } from '../../src/ops/recovery';
+import { recoveryStore } from '../../src/recovery/recovery-store';
+import { SessionRecovery } from '../../src/recovery/session-recovery';
 import { successReply, type Reply } from '../../src/protocol/replies';
 import { planner } from '../helpers/catalogue-plans';
-import { callEvent, EnvelopeWriter, memoryHub, RecordingTransport } from '../helpers/memory-hub';
+import { callEvent, EnvelopeWriter, memoryFanout, memoryHub, RecordingTransport } from '../helpers/memory-hub';
 import { pollUntil } from '../helpers/wait';
 
 const A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const IDENTITY: Identity = { accountId: A, descendants: new Set(), superduper: false };
 const BINDING = 'call.CHANNEL_CREATE.*';
+const logger = pino({ level: 'silent' });
 
 function setUp(opts: { windowMs?: number; maxEvents?: number; authorize?: () => Promise<string | undefined> } = {}) {
-  const { hub, bus, catalogue } = memoryHub();
+  const windowMs = opts.windowMs ?? 60_000;
+  const store = recoveryStore({ recoveryWindowMs: windowMs, recoveryMaxEvents: opts.maxEvents ?? 1000 }, logger);
+  const { hub, bus, catalogue } = memoryHub(100, store.parking);
+  const granted: string[] = [];
   const recovery = new SessionRecovery({
     hub,
     catalogue,
-    logger: pino({ level: 'silent' }),
-    windowMs: opts.windowMs ?? 60_000,
-    maxEvents: opts.maxEvents ?? 1000,
-    authorize: opts.authorize ?? (async () => undefined),
+    logger,
+    history: store.history,
+    parking: store.parking,
+    access: { authorize: opts.authorize ?? (async () => undefined), granted: (_s, accountId) => granted.push(accountId) },
+    windowMs,
+    clustered: false,
   });
-  hub.parking = recovery;
-  hub.addTarget(recovery.journal);
-  const writer = new EnvelopeWriter();
-  hub.addTarget(writer);
+  // Raw WebSocket-like connections resume by command; Socket.IO-like ones on reconnect.
+  const writers = { websocket: new EnvelopeWriter('by-command'), socketio: new EnvelopeWriter('on-reconnect') };
+  const fanout = memoryFanout(hub, [writers.websocket, writers.socketio], store.recorder);
   const { plan } = planner(catalogue, A);
-  const open = (generation: 'websocket' | 'socketio' = 'websocket') => {
-    const transport = new RecordingTransport(writer, generation);
+  const open = (generation: 'websocket' | 'socketio' = 'websocket', recoveryKey?: string) => {
+    const transport = new RecordingTransport(writers[generation], generation, recoveryKey);
     return { transport, session: hub.openSession(transport) };
   };
   /** Subscribes as a client would and returns the reply after recovery saw it (with its resume token). */
@@ -41,11 +47,11 @@ function setUp(opts: { windowMs?: number; maxEvents?: number; authorize?: () => 
   };
   const publish = (callId: string) => {
     const e = callEvent(A, 'CHANNEL_CREATE', callId);
-    hub.deliver(e.exchange, e.routingKey, e.content);
+    fanout.deliver(e.exchange, e.routingKey, e.content);
   };
   const resume = (session: Session, resumeToken: string, requestId = 'resume-1') =>
     recovery.resume(session, { action: 'resume', requestId, authToken: 'token', resumeToken }, IDENTITY);
-  return { hub, bus, recovery, plan, open, subscribe, publish, resume };
+  return { hub, bus, recovery, parking: store.parking, history: store.history, plan, open, subscribe, publish, resume, granted };
 }
 
 /** The call ids of the envelopes a transport was sent, in order. */
@@ -180,11 +186,11 @@ describe('SessionRecovery', () => {
   });
 
   it('ends every parked session and parks no more once disabled (shutdown)', async () => {
-    const { open, subscribe, hub, bus, recovery } = setUp();
+    const { open, subscribe, hub, bus, recovery, parking } = setUp();
     const old = open();
     await subscribe(old.session);
     hub.closeSession(old.session);
-    recovery.disable();
+    parking.disable();
     expect(recovery.parkedCount).toBe(0);
     expect(bus.held()).toEqual([]);
     const next = open();
@@ -192,5 +198,54 @@ describe('SessionRecovery', () => {
     hub.closeSession(next.session);
     expect(recovery.parkedCount).toBe(0);
     expect(hub.index.roomCount).toBe(0);
+  });
+
+  it('parks an on-reconnect connection under the key its transport keeps, and hands it what it missed after any position', async () => {
+    const { open, subscribe, hub, publish, recovery, history } = setUp();
+    const old = open('socketio', 'socket-1');
+    await subscribe(old.session);
+    publish('seen');
+    const seenAt = history.head();
+    hub.closeSession(old.session);
+    publish('missed-1');
+    publish('missed-2');
+    expect(recovery.parkedCount).toBe(1);
+    const read = await recovery.missedAfter('socket-1', seenAt);
+    expect(read.complete).toBe(true);
+    expect(read.events.map((e) => (JSON.parse(e.envelopes[0]!) as { data: { call_id: string } }).data.call_id)).toEqual(['missed-1', 'missed-2']);
+    expect(await recovery.missedAfter('nobody-parked', seenAt)).toEqual({ events: [], complete: true });
+  });
+
+  it('moves a reconnected connection\'s parked subscriptions to it (same key), and live events follow', async () => {
+    const { open, subscribe, hub, publish, recovery } = setUp();
+    const old = open('socketio', 'socket-2');
+    await subscribe(old.session);
+    hub.closeSession(old.session);
+    const back = open('socketio', 'socket-2');
+    recovery.reconnected(back.session);
+    await pollUntil('the subscriptions to move', () => (recovery.parkedCount === 0 ? true : undefined), 2000, 5);
+    expect(back.session.bindings()).toEqual([BINDING]);
+    publish('live');
+    expect(callIds(back.transport)).toEqual(['live']);
+    expect(hub.index.get(`${A}/${BINDING}`)?.size).toBe(1);
+  });
+
+  it('does not park a connection whose client ended it on purpose', async () => {
+    const { open, subscribe, hub, recovery } = setUp();
+    const old = open('socketio', 'socket-3');
+    await subscribe(old.session);
+    old.transport.endedByPeer = true;
+    hub.closeSession(old.session);
+    expect(recovery.parkedCount).toBe(0);
+    expect(hub.index.roomCount).toBe(0);
+  });
+
+  it('records the resuming token\'s new accounts as granted to the new connection', async () => {
+    const { open, subscribe, hub, resume, granted } = setUp();
+    const old = open();
+    const token = (await subscribe(old.session)).data['resume_token'] as string;
+    hub.closeSession(old.session);
+    await resume(open().session, token);
+    expect(granted).toEqual([A]);
   });
 });

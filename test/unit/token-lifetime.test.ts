@@ -2,8 +2,8 @@
 // timers) is forgotten on time, whether or not periodic re-validation runs.
 import pino from 'pino';
 import { AccessControl } from '../../src/auth/access-control';
-import { createLimitsCounters } from '../../src/auth/limits-counters';
-import { TokenLifetime } from '../../src/auth/token-lifetime';
+import { createLimitsCounters } from '../../src/guard/limits-counters';
+import { TokenLifetime } from '../../src/lifetime/token-lifetime';
 import type { Hub } from '../../src/hub/hub';
 import { Session, SessionTransport } from '../../src/hub/session';
 

@@ -66,9 +66,9 @@ export function overview() {
   const charts = $('charts');
   const all = [
     lineChart(charts, { id: 'chart-events', title: 'Events in and deliveries out, per second', unit: fmt.rate, series: [{ key: 'in', label: 'events in' }, ...TRANSPORTS.map(([k, l]) => ({ key: `out:${k}`, label: `out ${l}` }))] }),
-    lineChart(charts, { id: 'chart-connections', title: 'Connections by client generation', unit: (n) => `${fmt.count(n)} conn`, series: GENERATIONS.map(([k, l]) => ({ key: `conn:${k}`, label: l })) }),
+    lineChart(charts, { id: 'chart-connections', title: 'Connections by client generation', integer: true, unit: (n) => `${fmt.count(n)} conn`, series: GENERATIONS.map(([k, l]) => ({ key: `conn:${k}`, label: l })) }),
     lineChart(charts, { id: 'chart-latency', title: 'Delivery latency (AMQP in to last socket write)', unit: (n) => (n === null ? 'no events' : fmt.ms(n)), floor: 0.1, series: [{ key: 'p50', label: 'p50' }, { key: 'p99', label: 'p99' }] }),
-    lineChart(charts, { id: 'chart-bindings', title: 'AMQP bindings on the broker', unit: (n) => `${fmt.count(n)} bindings`, series: [{ key: 'bindings', label: 'bindings' }] }),
+    lineChart(charts, { id: 'chart-bindings', title: 'AMQP bindings on the broker', integer: true, unit: (n) => `${fmt.count(n)} bindings`, series: [{ key: 'bindings', label: 'bindings' }] }),
     lineChart(charts, { id: 'chart-slow', title: 'Slow clients dropped, per second', unit: (n) => `${fmt.count(n, 1)} /s`, series: [{ key: 'slow', label: 'dropped' }] }),
     lineChart(charts, { id: 'chart-refusals', title: 'Refusals by kind, per second', unit: fmt.rate, series: REFUSALS.map(([k, l]) => ({ key: `ref:${k}`, label: l })) }),
   ];

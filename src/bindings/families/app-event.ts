@@ -3,12 +3,11 @@
 import { BindingFamily, invalidFormat, stringField } from '../family';
 import { publicPayload } from '../../protocol/payload';
 import { PROTOCOL_EVENT_NAMES } from '../../protocol/socket-event-names';
+import { APP_EVENT_WORD } from '../../protocol/app-event-word';
 
 /** KAZOO's exchange "for inter-kapp communication" (kz_amqp.hrl, topic). */
 export const APP_EVENT_EXCHANGE = 'kapps';
 export const APP_EVENT_CATEGORY = 'app_event';
-/** App and event names: one routing-key word, nothing to encode. */
-export const APP_EVENT_WORD = /^[A-Za-z0-9_-]{1,64}$/;
 const ACCOUNT = /^[0-9a-f]{32}$/;
 
 /** The routing key of one application event. */

@@ -1,6 +1,6 @@
 // Owns what a 0.9 client's packets mean: `emit("subscribe"|"unsubscribe")`, envelopes on `message`/`send`/
 // `json.send`, heartbeats, acks, disconnect. Errors become protocol error replies. Knows no HTTP or ws API.
-import type { InboundGuard, Verdict } from '../../auth/inbound-guard';
+import type { InboundGuard, Verdict } from '../../guard/inbound-guard';
 import type { Logger } from 'pino';
 import type { CommandHandler } from '../../hub/command-handler';
 import type { CommandOrigin } from '../../hub/session';

@@ -1,9 +1,9 @@
 // Owns one socket.io 0.9 session (one sid): its outgoing packet queue, the transport currently attached
 // (a websocket or a held poll), `1::` first, heartbeats, poll and close timeouts. Knows no HTTP or ws API.
 import type { Logger } from 'pino';
-import type { FanoutTarget } from '../../hub/fanout';
 import type { Hub } from '../../hub/hub';
-import type { CommandOrigin, Session, SessionTransport } from '../../hub/session';
+import type { Session } from '../../hub/session';
+import type { CommandOrigin, SessionTransport, Transport } from '../../hub/transport';
 import { legacyErrorEvent } from '../../protocol/legacy-error-events';
 import { errorReply, Reply, replyError } from '../../protocol/replies';
 import { freshRequestId } from '../../protocol/request-id';
@@ -58,8 +58,8 @@ export interface SessionCut {
 
 /** What a session needs from its surroundings; `onClosed` lets the registry forget it. */
 export interface LegacyConnectionDeps {
-  hub: Hub;
-  target: FanoutTarget;
+  hub: Pick<Hub, 'openSession' | 'closeSession'>;
+  target: Transport;
   timings: LegacyTimings;
   logger: Logger;
   /** Packets a session may buffer while no transport is attached before it is given up as too slow. */
@@ -72,7 +72,11 @@ export interface LegacyConnectionDeps {
  * @example const c = new LegacyConnection(sid, remote, deps); c.attach(sink); c.send('5:::{"name":"x"}');
  */
 export class LegacyConnection implements SessionTransport {
-  readonly generation = 'socketio-legacy' as const;
+  readonly generation = 'socketio-legacy';
+  readonly label = 'socketio-legacy';
+  readonly recoveryKey = undefined;
+  /** A 0.9 session never resumes: a dropped client re-handshakes and subscribes again. */
+  readonly endedByPeer = false;
   private hubSession?: Session;
   private sink?: PacketSink;
   private outbox: QueuedPacket[] = [];
@@ -90,7 +94,7 @@ export class LegacyConnection implements SessionTransport {
     this.armCloseTimer();
   }
 
-  get target(): FanoutTarget {
+  get target(): Transport {
     return this.deps.target;
   }
 
@@ -176,7 +180,7 @@ export class LegacyConnection implements SessionTransport {
     const sink = this.sink ? this.releaseSink() : undefined;
     sink?.end(cut);
     this.outbox = [];
-    if (this.hubSession) this.deps.hub.closeSession(this.hubSession);
+    if (this.hubSession) this.deps.hub.closeSession(this.hubSession, reason);
     this.deps.logger.debug({ sid: this.sid, reason }, 'socket.io 0.9 session closed');
     this.deps.onClosed(this);
   }
@@ -204,8 +208,14 @@ export class LegacyConnection implements SessionTransport {
     this.close('credentials ended');
   }
 
-  joinRoom(): void {}
-  leaveRoom(): void {}
+  replay(envelopes: readonly string[]): void {
+    this.send(...envelopes.map((json) => `5:::{"name":"message","args":[${json}]}`));
+  }
+
+  /** Ends the transport plainly (never `0::`): the client re-handshakes, as after any lost transport. */
+  drop(_code: number, reason: string): void {
+    this.close(reason);
+  }
 
   private flush(): void {
     const sink = this.sink;

@@ -9,8 +9,9 @@ import type { LegacyConnection } from './legacy-connection';
  */
 export class LegacySessionRegistry {
   private readonly bySid = new Map<string, LegacyConnection>();
-  /** Put before every sid (a worker's `wN_`, by which the machine's primary routes the session's requests). */
-  sidPrefix = '';
+
+  /** `sidPrefix`: put before every sid (a worker's `wN_`, by which the machine's primary routes the session's requests). */
+  constructor(private readonly sidPrefix = '') {}
 
   /** Sessions alive now (handshaken and not yet closed). */
   get size(): number {

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
-import { frameCapBytes } from '../../auth/inbound-guard';
+import { frameCapBytes } from '../../guard/inbound-guard';
 import { WirePacket } from './codec';
 import { ErrorText } from '../../protocol/error-texts';
 import { REQUEST_ID_SCAN_CHARS } from '../../protocol/request-id';

@@ -2,7 +2,7 @@
 // arrives, before Socket.IO decodes it (pings, acks, binary attachments, other namespaces' packets too),
 // and handing each event's verdict to the middleware in front of its handlers. Knows Engine.IO packet
 // types and Socket.IO's packet-type digit; nothing of commands or replies.
-import type { Verdict } from '../../auth/inbound-guard';
+import type { Verdict } from '../../guard/inbound-guard';
 
 /** An inbound Engine.IO packet as the connection's `packet` event gives it. */
 interface EnginePacket {

@@ -1,80 +1,73 @@
 // Owns Socket.IO v4 and EIO3 (v2/v3) clients: legacy `emit("subscribe"|"unsubscribe")`, envelopes on
-// `message`, real Socket.IO rooms per subscription, named events (`CHANNEL_CREATE`, …) plus `message`.
-import type { Server, Socket } from 'socket.io';
+// `message`, named events (`CHANNEL_CREATE`, …) plus `message` to the hub's room members, and
+// connection-state recovery (`on-reconnect`) from the history. Socket.IO's own rooms hold no subscriptions.
+// As one worker of a machine: the worker prefix on every Engine.IO sid, and the machine's workers as its
+// Socket.IO cluster when there is no Redis.
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Server, ServerOptions, Socket } from 'socket.io';
+import { createAdapter as createMachineAdapter } from '@socket.io/cluster-adapter';
 import type { Logger } from 'pino';
-import type { CommandHandler } from '../../hub/command-handler';
-import type { FanoutBatch, FanoutTarget } from '../../hub/fanout';
-import type { Hub } from '../../hub/hub';
-import type { CommandOrigin, Session, SessionTransport } from '../../hub/session';
-import { Reply, replyError } from '../../protocol/replies';
+import type { FanoutBatch } from '../../hub/fanout';
+import type { CommandOrigin, Transport } from '../../hub/transport';
+import type { Session } from '../../hub/session';
+import type { Reply } from '../../protocol/replies';
 import { requestIdFor } from '../../protocol/request-id';
-import { legacyErrorEvent } from '../../protocol/legacy-error-events';
-import { InboundGuard, requestIdOfText, Verdict } from '../../auth/inbound-guard';
-import { createLimitsCounters } from '../../auth/limits-counters';
-import type { ClientAddress } from '../../http/client-address';
-import type { IncomingMessage } from 'node:http';
+import { frameCapBytes, requestIdOfText, Verdict } from '../../guard/inbound-guard';
 import { mayEmitAsNamedEvent } from '../../protocol/socket-event-names';
-import { packetKeeper, refuseRecovery } from '../../ops/bounded-recovery-adapter';
 import { SocketIoPacket, writePackets } from './socketio-wire';
 import { CorkedWrites } from '../corked-writes';
 import { EngineConnection, PacketMeter } from './packet-meter';
-
-export interface SocketIoTransportOptions {
-  /** Rate and size limits on inbound packets; without it only `maxMessageBytes` is checked. */
-  guard?: InboundGuard;
-  maxMessageBytes?: number;
-  /** The client address of the handshake request (X-Forwarded-For from trusted proxies only). */
-  addressOf?: (req: IncomingMessage) => ClientAddress;
-}
+import type { TransportParts } from '../parts';
+import { SocketIoSession } from './socketio-session';
+import { historyRecoveryAdapter, packetOffset, recoversFromHistory } from './recovery-adapter';
 
 type Ack = (reply: Reply) => void;
-
-class SocketIoSession implements SessionTransport {
-  readonly generation = 'socketio' as const;
-
-  constructor(readonly target: SocketIoTransport, readonly socket: Socket, readonly address: ClientAddress) {}
-
-  get remoteAddress(): string {
-    return this.address.ip;
-  }
-
-  /** Socket.IO keeps the socket id across a recovered reconnection; token lifetime follows it. */
-  get recoveryKey(): string {
-    return this.socket.id;
-  }
-
-  reply(reply: Reply, origin: CommandOrigin): void {
-    this.socket.emit('message', reply);
-    origin.ack?.(reply);
-    const text = replyError(reply);
-    if (text !== undefined && origin.legacyEmit) {
-      const legacy = legacyErrorEvent(text, origin.authToken);
-      this.socket.emit(legacy.name, legacy.payload);
-    }
-  }
-
-  /**
-   * Closes the Engine.IO connection, not the Socket.IO socket: the client reconnects after a transport
-   * close, but never after a server `disconnect` packet. Recovery is refused, so the client gets a fresh
-   * socket (`socket.recovered` false) and subscribes again.
-   */
-  closeForCredentials(): void {
-    refuseRecovery(this.socket.nsp.adapter, this.socket.id);
-    this.socket.conn.close();
-  }
-
-  joinRoom(room: string): void {
-    void this.socket.join(room);
-  }
-
-  leaveRoom(room: string): void {
-    void this.socket.leave(room);
-  }
-}
 
 /** The recovery offset as the last element of a packet's data array (nothing without recovery). */
 function offsetJson(offset: string | undefined): string {
   return offset === undefined ? '' : `,${JSON.stringify(offset)}`;
+}
+
+/**
+ * A request that starts a new Socket.IO session (an Engine.IO handshake), by Engine.IO's own rule: no
+ * session without a `transport`, its query keeps the last `sid`, an empty one starts a session. Taking
+ * Socket.IO's client script (`/socket.io/socket.io.js`) for one would refuse it to an IP at its cap.
+ */
+function isHandshake(url: string): boolean {
+  const q = url.indexOf('?');
+  const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+  const sids = query.getAll('sid');
+  return query.has('transport') && !sids[sids.length - 1];
+}
+
+/**
+ * The adapter and recovery settings: the history's recovery adapter; a worker of a machine without Redis
+ * takes Socket.IO's cluster adapter instead (its siblings over IPC), without v4 recovery (a reconnect may
+ * reach another worker, as it may reach another node of a Redis cluster).
+ */
+function adapterOptions({ config, recovery, worker }: TransportParts): Partial<ServerOptions> {
+  if (worker && config.redisUrl === undefined) return { adapter: createMachineAdapter() as unknown as ServerOptions['adapter'] };
+  if (recovery.windowMs <= 0) return {};
+  return { connectionStateRecovery: { maxDisconnectionDuration: recovery.windowMs, skipMiddlewares: true }, adapter: historyRecoveryAdapter(recovery) as unknown as ServerOptions['adapter'] };
+}
+
+/** Every Engine.IO sid starts with `prefix`: the machine's primary routes the session's requests by it. */
+function prefixSessionIds(server: Server, prefix: string): void {
+  const engine = server.engine;
+  const issue = engine.generateId.bind(engine);
+  engine.generateId = (req) => {
+    const id = issue(req);
+    return typeof id === 'string' ? prefix + id : Promise.resolve(id).then((sid) => prefix + sid);
+  };
+}
+
+/** What Engine.IO attaches to instead of the HTTP server: requests reach it only when this transport claims them. */
+class EngineHost extends EventEmitter {
+  close(done?: () => void): void {
+    done?.();
+  }
 }
 
 function ackOf(args: unknown[]): Ack | undefined {
@@ -98,24 +91,56 @@ function payloadBytes(args: unknown[]): number {
 }
 
 /**
- * Serves Socket.IO clients on the shared `Server` (v4 with `allowEIO3`).
- * @example const t = new SocketIoTransport(io, hub, handler, logger); hub.addTarget(t);
+ * Serves Socket.IO clients (v4 with `allowEIO3`) under /socket.io/ (0.9's /socket.io/1/ is claimed before it).
+ * @example const transports: Transport[] = [new LegacySocketIoTransport(parts), new SocketIoTransport(parts), …];
  */
-export class SocketIoTransport implements FanoutTarget {
+export class SocketIoTransport implements Transport {
   readonly name = 'socketio';
+  readonly labels = ['socketio', 'socketio-eio3'];
+  readonly resumption = 'on-reconnect';
+  /** The Socket.IO server its clients connect to (the cluster asks other nodes through it). */
+  readonly server: Server;
 
-  private readonly guard: InboundGuard;
   private readonly writes = new CorkedWrites();
+  private readonly host = new EngineHost();
+  private readonly logger: Logger;
 
-  constructor(
-    private readonly io: Server,
-    private readonly hub: Hub,
-    private readonly handler: CommandHandler,
-    private readonly logger: Logger,
-    private readonly opts: SocketIoTransportOptions = {},
-  ) {
-    this.guard = opts.guard ?? new InboundGuard({ maxMessageBytes: opts.maxMessageBytes ?? 65536, perSecond: 0, burst: 1, counters: createLimitsCounters() });
-    io.on('connection', (socket) => this.onConnection(socket));
+  constructor(private readonly parts: TransportParts) {
+    this.logger = parts.logger;
+    const { config, worker } = parts;
+    this.server = new Server({ allowEIO3: true, cors: { origin: true, credentials: true }, maxHttpBufferSize: frameCapBytes(config.maxMessageBytes), ...adapterOptions(parts) });
+    this.server.attach(this.host as unknown as HttpServer);
+    if (worker) prefixSessionIds(this.server, worker.sidPrefix);
+    // Every Engine.IO session counts against its IP's cap while it lives.
+    this.server.engine.on('connection', (socket: { request: IncomingMessage; close(): void; once(event: 'close', fn: () => void): unknown }) => {
+      if (!parts.sessions.count(socket.request, socket)) socket.close();
+    });
+    this.server.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  claimsRequest(req: IncomingMessage): boolean {
+    return (req.url ?? '/').startsWith('/socket.io/');
+  }
+
+  claimsUpgrade(req: IncomingMessage): boolean {
+    return (req.url ?? '/').startsWith('/socket.io/');
+  }
+
+  startsSession(req: IncomingMessage): boolean {
+    return isHandshake(req.url ?? '/');
+  }
+
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.host.emit('request', req, res);
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.host.emit('upgrade', req, socket, head);
+  }
+
+  /** Ends every client's transport (they reconnect elsewhere) and the server. */
+  close(): Promise<void> {
+    return new Promise<void>((resolve) => void this.server.close(() => resolve()));
   }
 
   /**
@@ -124,19 +149,20 @@ export class SocketIoTransport implements FanoutTarget {
    * the same answer and the same cut.
    */
   private limit(socket: Socket, session: Session, transport: SocketIoSession): void {
+    const guard = this.parts.guard;
     const where = `${transport.address.ip}:${transport.address.port}`;
     const cut = (verdict: Extract<Verdict, { ok: false }>, origin: CommandOrigin) => {
       if (session.closed) return;
       if (verdict.reply) transport.reply(verdict.reply, origin);
       if (verdict.close) socket.disconnect(true);
     };
-    const meter = new PacketMeter(socket.conn as unknown as EngineConnection, () => this.guard.charge(socket, where), (verdict) => cut(verdict, {}));
+    const meter = new PacketMeter(socket.conn as unknown as EngineConnection, () => guard.charge(socket, where), (verdict) => cut(verdict, {}));
     socket.use(([event, ...args], next) => {
       const payload = args[0];
       // `socket.send(text)` carries the envelope as JSON text: its request_id is echoed like an object's.
       const requestId = () => (typeof payload === 'string' ? requestIdOfText(payload) : requestIdFor((payload as Record<string, unknown> | null)?.['request_id']));
-      const charged = meter.nextEvent() ?? this.guard.charge(socket, where, requestId);
-      const verdict = charged.ok ? this.guard.checkSize(payloadBytes(args), requestId) : charged;
+      const charged = meter.nextEvent() ?? guard.charge(socket, where, requestId);
+      const verdict = charged.ok ? guard.checkSize(payloadBytes(args), requestId) : charged;
       if (verdict.ok) return next();
       const origin: CommandOrigin = {};
       if (event === 'subscribe' || event === 'unsubscribe') origin.legacyEmit = event;
@@ -148,63 +174,62 @@ export class SocketIoTransport implements FanoutTarget {
   }
 
   private onConnection(socket: Socket): void {
-    const req = socket.request;
-    const address = this.opts.addressOf?.(req) ?? { ip: socket.handshake.address, port: req.socket?.remotePort ?? 0 };
-    const transport = new SocketIoSession(this, socket, address);
-    const session = this.hub.openSession(transport);
+    const { hub, handler, addressOf } = this.parts;
+    const transport = new SocketIoSession(this, socket, addressOf(socket.request));
+    const session = hub.openSession(transport);
     this.limit(socket, session, transport);
     this.logger.debug({ session: session.id, eio: socket.conn.protocol }, 'socket.io connected');
     const fail = (err: Error) => this.logger.error({ err, session: session.id }, 'socket.io command failed');
     for (const action of ['subscribe', 'unsubscribe'] as const) {
       socket.on(action, (...args: unknown[]) => {
-        this.handler.handleLegacyEmit(session, action, args[0], ackOf(args)).catch(fail);
+        handler.handleLegacyEmit(session, action, args[0], ackOf(args)).catch(fail);
       });
     }
     socket.on('message', (...args: unknown[]) => this.onEnvelope(session, args).catch(fail));
-    socket.on('disconnect', () => this.hub.closeSession(session));
+    socket.on('disconnect', (reason: string) => {
+      // Engine.IO's heartbeat found the peer dead: counted with the WebSocket transport's.
+      if (reason === 'ping timeout') hub.counters.deadPeers++;
+      transport.disconnected(reason);
+      hub.closeSession(session, reason);
+    });
+    if (socket.recovered) this.parts.recovery.reconnected(session);
   }
 
   private onEnvelope(session: Session, args: unknown[]): Promise<void> {
     const ack = ackOf(args);
     const origin: CommandOrigin = ack ? { ack } : {};
     const value = args[0];
-    return typeof value === 'string' ? this.handler.handleText(session, value, origin) : this.handler.handleEnvelope(session, value, origin);
+    return typeof value === 'string' ? this.parts.handler.handleText(session, value, origin) : this.parts.handler.handleEnvelope(session, value, origin);
   }
 
   /**
-   * Writes one event to this node's Socket.IO members, as `io.local.to(rooms).emit(name, payload)` and
-   * `io.local.to(room).emit("message", envelope)` per room would (the named event once per connection,
-   * `message` once per binding; kept for connection-state recovery the same way), but encodes each
-   * packet once and gives a websocket client its packets in one write.
+   * Writes one event to this node's Socket.IO members of its rooms, as `to(rooms).emit(name, payload)`
+   * and `to(room).emit("message", envelope)` per room would (the named event once per connection,
+   * `message` once per binding, each with the event's history position as its recovery offset), but
+   * encodes each packet once and gives a websocket client its packets in one write.
    */
   deliver(batch: FanoutBatch): void {
     const hits = batch.hits.filter((hit) => hit.room.membersOf(this));
     if (hits.length === 0) return;
-    const nsp = this.io.sockets;
-    const keep = packetKeeper(nsp.adapter);
+    const offset = this.parts.recovery.reconnects && recoversFromHistory(this.server.sockets.adapter) ? batch.position : undefined;
     const name = batch.routed.socketEventName;
-    let named: SocketIoPacket | undefined;
-    if (mayEmitAsNamedEvent(name)) {
-      const encode = (offset?: string) => `[${JSON.stringify(name)},${batch.socketPayloadJson}${offsetJson(offset)}]`;
-      named = new SocketIoPacket(keep ? keep(new Set(hits.map((hit) => hit.room.name)), encode) : encode());
-    }
-    const greeted = hits.length > 1 ? new Set<string>() : undefined;
+    const named = mayEmitAsNamedEvent(name) ? new SocketIoPacket(`[${JSON.stringify(name)},${batch.socketPayloadJson}${offsetJson(offset)}]`) : undefined;
+    let place = 0;
+    const greeted = hits.length > 1 ? new Set<Session>() : undefined;
     for (const hit of hits) {
-      const encode = (offset?: string) => `["message",${hit.envelopeJson}${offsetJson(offset)}]`;
-      const messageJson = keep ? keep(new Set([hit.room.name]), encode) : undefined;
-      const members = nsp.adapter.rooms.get(hit.room.name);
-      if (!members || members.size === 0) continue;
-      const message = new SocketIoPacket(messageJson ?? encode());
+      const members = hit.room.membersOf(this)!;
+      place++;
+      const message = new SocketIoPacket(`["message",${hit.envelopeJson}${offsetJson(offset === undefined ? undefined : packetOffset(offset, place))}]`);
       const both = named ? [named, message] : [message];
       let joined: Buffer | undefined;
-      for (const id of members) {
-        const socket = nsp.sockets.get(id);
-        if (!socket) continue;
-        if (greeted?.has(id)) {
+      for (const session of members) {
+        if (session.closed) continue;
+        const socket = (session.transport as SocketIoSession).socket;
+        if (greeted?.has(session)) {
           writePackets(this.writes, socket, [message]);
           continue;
         }
-        greeted?.add(id);
+        greeted?.add(session);
         joined ??= named ? Buffer.concat([named.frame, message.frame]) : message.frame;
         writePackets(this.writes, socket, both, joined);
       }

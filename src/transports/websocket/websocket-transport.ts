@@ -1,101 +1,72 @@
 // Owns raw WebSocket clients (KAZOO 4.x, Monster UI): upgrades on any path outside /socket.io/,
 // JSON text frames in, replies and `event` envelopes out, protocol pings to keep proxies and peers honest.
-import type { IncomingMessage } from 'node:http';
+// Its dropped connections resume `by-command` (the `resume` action).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, RawData } from 'ws';
 import type { Logger } from 'pino';
-import type { CommandHandler } from '../../hub/command-handler';
-import type { FanoutBatch, FanoutTarget } from '../../hub/fanout';
-import type { Hub } from '../../hub/hub';
-import type { Session, SessionTransport } from '../../hub/session';
-import { errorReply, Reply } from '../../protocol/replies';
+import type { FanoutBatch } from '../../hub/fanout';
+import type { Session } from '../../hub/session';
+import type { Transport } from '../../hub/transport';
+import { errorReply } from '../../protocol/replies';
 import { freshRequestId, REQUEST_ID_SCAN_CHARS } from '../../protocol/request-id';
 import { ErrorText } from '../../protocol/error-texts';
-import { CloseCodes, CREDENTIALS_ENDED_REASON } from '../../protocol/close-codes';
+import { CloseCodes } from '../../protocol/close-codes';
 import { textFrame } from './text-frame';
 import { CorkedWrites } from '../corked-writes';
-import { frameCapBytes, InboundGuard, requestIdOfText } from '../../auth/inbound-guard';
-import { createLimitsCounters } from '../../auth/limits-counters';
-import type { ClientAddress } from '../../http/client-address';
-
-export interface WebSocketTransportOptions {
-  pingIntervalMs: number;
-  maxMessageBytes: number;
-  /** Rate and size limits on inbound messages; without it only the size is checked. */
-  guard?: InboundGuard;
-  /** The client address of an upgrade request (X-Forwarded-For from trusted proxies only). */
-  addressOf?: (req: IncomingMessage) => ClientAddress;
-}
-
-/** The hub's handle on one raw WebSocket. */
-class WebSocketSession implements SessionTransport {
-  readonly generation = 'websocket' as const;
-  alive = true;
-  /** The upgraded TCP socket ws reads and writes; event frames are written to it directly. */
-  wire?: Duplex;
-  remotePort = 0;
-
-  constructor(readonly target: WebSocketTransport, readonly socket: WebSocket, readonly remoteAddress: string) {}
-
-  reply(reply: Reply): void {
-    this.send(JSON.stringify(reply));
-  }
-
-  send(text: string): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
-  }
-
-  /**
-   * Writes a complete text frame built once for many clients straight to the TCP socket under ws:
-   * ws writes synchronously there too (no compression), so frames never interleave. Frames of one
-   * burst of deliveries leave together (`writes`).
-   */
-  sendFrame(frame: Buffer, writes: CorkedWrites): void {
-    if (this.socket.readyState === WebSocket.OPEN && this.wire) writes.write(this.wire, frame);
-  }
-
-  closeForCredentials(): void {
-    this.socket.close(CloseCodes.credentialsEnded, CREDENTIALS_ENDED_REASON);
-  }
-
-  joinRoom(): void {}
-  leaveRoom(): void {}
-}
+import { frameCapBytes, requestIdOfText } from '../../guard/inbound-guard';
+import type { TransportParts } from '../parts';
+import { WebSocketSession } from './websocket-session';
 
 /**
  * Serves raw WebSocket envelope clients.
- * @example const t = new WebSocketTransport(hub, handler, logger, opts); hub.addTarget(t); t.handleUpgrade(req, socket, head);
+ * @example const transports: Transport[] = [new WebSocketTransport(parts)];
  */
-export class WebSocketTransport implements FanoutTarget {
+export class WebSocketTransport implements Transport {
   readonly name = 'websocket';
+  readonly labels = ['websocket'];
+  readonly resumption = 'by-command';
   private readonly wss: WebSocketServer;
   private readonly sessions = new Map<WebSocket, Session>();
   private readonly pinger: NodeJS.Timeout;
-  private readonly guard: InboundGuard;
   private readonly writes = new CorkedWrites();
+  private readonly logger: Logger;
 
-  constructor(
-    private readonly hub: Hub,
-    private readonly handler: CommandHandler,
-    private readonly logger: Logger,
-    private readonly opts: WebSocketTransportOptions,
-  ) {
-    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: frameCapBytes(opts.maxMessageBytes) });
-    this.pinger = setInterval(() => this.pingAll(), opts.pingIntervalMs);
+  constructor(private readonly parts: TransportParts) {
+    this.logger = parts.logger;
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: frameCapBytes(parts.config.maxMessageBytes) });
+    this.pinger = setInterval(() => this.pingAll(), parts.config.wsPingIntervalMs);
     this.pinger.unref();
-    this.guard = opts.guard ?? new InboundGuard({ maxMessageBytes: opts.maxMessageBytes, perSecond: 0, burst: 1, counters: createLimitsCounters() });
+  }
+
+  claimsRequest(): boolean {
+    return false;
+  }
+
+  /** Every upgrade outside /socket.io/ (earlier transports of the list claim theirs first). */
+  claimsUpgrade(req: IncomingMessage): boolean {
+    return !(req.url ?? '/').startsWith('/socket.io/');
+  }
+
+  startsSession(): boolean {
+    return true;
+  }
+
+  handleRequest(_req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+    res.end('a WebSocket upgrade is expected here');
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Counted against its IP from the upgrade until the TCP connection closes.
+    this.parts.sessions.count(req, socket);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
   }
 
   private onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const address = this.opts.addressOf?.(req) ?? { ip: req.socket.remoteAddress ?? 'unknown', port: req.socket.remotePort ?? 0 };
-    const transport = new WebSocketSession(this, ws, address.ip);
-    transport.remotePort = address.port;
-    transport.wire = req.socket;
-    const session = this.hub.openSession(transport);
+    const address = this.parts.addressOf(req);
+    const transport = new WebSocketSession(this, ws, address, req.socket);
+    const session = this.parts.hub.openSession(transport);
     this.sessions.set(ws, session);
     this.logger.debug({ session: session.id, remote: transport.remoteAddress }, 'websocket connected');
     ws.on('pong', () => {
@@ -103,9 +74,10 @@ export class WebSocketTransport implements FanoutTarget {
     });
     ws.on('message', (data: RawData) => this.onMessage(session, transport, data));
     ws.on('error', (err) => this.logger.debug({ session: session.id, err: err.message }, 'websocket error'));
-    ws.on('close', () => {
+    ws.on('close', (code: number, reason: Buffer) => {
       this.sessions.delete(ws);
-      this.hub.closeSession(session);
+      transport.closed(code);
+      this.parts.hub.closeSession(session, `${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`);
       this.logger.debug({ session: session.id }, 'websocket closed');
     });
   }
@@ -115,13 +87,13 @@ export class WebSocketTransport implements FanoutTarget {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     // Only the head of the frame is decoded to find its request_id (a bounded scan), whatever its size.
     const requestId = () => requestIdOfText(bytes.toString('utf8', 0, REQUEST_ID_SCAN_CHARS * 4));
-    const verdict = this.guard.admit(transport, `${transport.remoteAddress}:${transport.remotePort}`, bytes.length, requestId);
+    const verdict = this.parts.guard.admit(transport, `${transport.remoteAddress}:${transport.remotePort}`, bytes.length, requestId);
     if (!verdict.ok) {
       if (verdict.reply) transport.reply(verdict.reply);
       if (verdict.close) transport.socket.close(verdict.close.code, verdict.close.reason);
       return;
     }
-    this.handler.handleText(session, bytes.toString('utf8')).catch((err: Error) => {
+    this.parts.handler.handleText(session, bytes.toString('utf8')).catch((err: Error) => {
       this.logger.error({ err, session: session.id }, 'websocket command failed');
       transport.reply(errorReply(freshRequestId(), ErrorText.invalidField('the command could not be processed')));
     });
@@ -133,7 +105,7 @@ export class WebSocketTransport implements FanoutTarget {
       const transport = session.transport as WebSocketSession;
       if (!transport.alive) {
         this.logger.info({ session: session.id }, 'websocket peer stopped answering pings; closing');
-        this.hub.counters.deadPeers++;
+        this.parts.hub.counters.deadPeers++;
         ws.terminate();
         continue;
       }

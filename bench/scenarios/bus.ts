@@ -1,0 +1,42 @@
+// The broker scenario (`npm run bench -- --only=bus`, and part of every complete run): re-binding
+// and acknowledged-delivery rows, each group beside its own baseline, as JSON rows and a Markdown table.
+import { consumeRows } from './bus-consume';
+import { BusRow, rebindRows } from './bus-rebind';
+
+export interface BusSizes {
+  bindings: number;
+  consumeEvents: number;
+}
+
+export const BUS_SIZES: BusSizes = { bindings: 10_000, consumeEvents: 50_000 };
+
+/** Runs every broker row. */
+export async function busScenario(sizes: BusSizes, log: (line: string) => void): Promise<BusRow[]> {
+  log(`bus: re-binding ${sizes.bindings} bindings after a cut`);
+  const rebind = await rebindRows(sizes.bindings, log);
+  log(`bus: draining ${sizes.consumeEvents} events`);
+  const consume = await consumeRows(sizes.consumeEvents, log);
+  return [...rebind, ...consume];
+}
+
+/**
+ * The Markdown tables of the broker rows.
+ * @example fs.writeFileSync("bus-latest.md", busMarkdown(rows));
+ */
+export function busMarkdown(rows: BusRow[]): string {
+  const rebind = rows.filter((r) => r.scenario === 'rebind');
+  const consume = rows.filter((r) => r.scenario === 'consume');
+  const lines: string[] = [];
+  if (rebind.length) {
+    lines.push(`#### Re-binding after a reconnection (${rebind[0]!.measure}; time from the new connection to every binding live)`, '');
+    lines.push('| variant | time | bindings/s | broker CPU (% of a core) | speed-up over the baseline |', '|---|---:|---:|---:|---:|');
+    for (const r of rebind) lines.push(`| ${r.variant} | ${r.ms.toLocaleString('en-US')} ms | ${r.perSecond.toLocaleString('en-US')} | ${r.brokerCpuPct ?? '?'} | ${r.ratio}× |`);
+    lines.push('');
+  }
+  if (consume.length) {
+    lines.push(`#### Consuming (${consume[0]!.measure} from a full queue, the bus's consumer)`, '');
+    lines.push('| variant | time | events/s | CPU µs per event | rate vs the baseline |', '|---|---:|---:|---:|---:|');
+    for (const r of consume) lines.push(`| ${r.variant} | ${r.ms.toLocaleString('en-US')} ms | ${r.perSecond.toLocaleString('en-US')} | ${r.cpuUsPerItem} | ${r.ratio}× |`);
+  }
+  return lines.join('\n');
+}

@@ -100,7 +100,7 @@ it('delivers every event exactly once to seed 000, seed 002 (websocket, xhr-poll
   await publishAndCheck(envelopeClients, legacyClients);
 });
 
-it('answers /readyz and /metrics for the whole machine, and stats count both workers', async () => {
+it('answers /readyz and /metrics for the whole machine; stats and the connection directory count both workers', async () => {
   const ready = await getJson('/readyz');
   expect(ready.status).toBe(200);
   expect(ready.body).toMatchObject({ status: 'ready', rabbitmq: 'ok', workers_ready: '2/2', redis: 'off', redis_detail: 'not configured (the workers of one machine)' });
@@ -115,6 +115,12 @@ it('answers /readyz and /metrics for the whole machine, and stats count both wor
     return data?.['nodes'] === 2 ? data : undefined;
   }, 20_000);
   expect(stats).toMatchObject({ scope: 'cluster' });
+  // The connection directory (console, /api/sockets) asks the sibling worker too.
+  const { body } = await getJson(`/api/sockets?account_id=${accountId}`, { Authorization: `Bearer ${ADMIN}` });
+  const directory = body['data'] as { connections: Array<{ node: string }>; connections_total: number; connections_scope: string };
+  expect(directory.connections_scope).toBe('cluster');
+  expect(directory.connections_total).toBe(envelopeClients.length + legacyClients.length);
+  expect(new Set(directory.connections.map((c) => /-w(\d+)-/.exec(c.node)?.[1]))).toEqual(new Set(['0', '1']));
 });
 
 it('restarts a SIGKILLed worker; its clients are cut, the other worker\'s clients keep every event', async () => {

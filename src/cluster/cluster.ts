@@ -21,8 +21,9 @@ import { Broadcaster, BroadcasterOptions, BroadcastMessage, BroadcastResult } fr
 import { NodeRegistry } from './node-registry';
 import { ClusterStats, clusterStats, forAccount, NodeSnapshot, nodeSnapshot, NodeVitals } from './node-stats';
 import { RedisLink } from './redis-link';
-import { ClusterConnectionLimiter } from './ip-limit';
-import { RevocationRelay } from './revocations';
+import type { ClusterConnectionLimiter } from './ip-limit';
+import type { RevocationRelay } from './revocations';
+import { buildRelays } from './relays';
 import type { PeerLink } from './peer-link';
 
 /** The settings the cluster reads (see config.ts). */
@@ -101,19 +102,7 @@ export class Cluster {
     this.node = `${os.hostname()}-${process.pid}${worker ? `-w${worker.index}` : ''}-${randomBytes(3).toString('hex')}`;
     this.prefix = config.redisPrefix;
     this.heartbeatMs = config.clusterHeartbeatMs;
-    if (worker && !config.redisUrl) {
-      this.siblings = worker.link;
-      this.relay = new RevocationRelay(config.authCacheTtl * 1000 + 5000, logger);
-      this.relay.connect(worker.link, `${this.prefix}:cluster:revoked`, this.node);
-    }
-    // Per-IP caps count the whole machine: across its workers, or across the cluster when so asked.
-    const machineLink = config.ipLimitScope === 'cluster' ? undefined : worker?.link;
-    if (machineLink && config.maxConnectionsPerIp > 0) {
-      this.limiter = new ClusterConnectionLimiter(config.maxConnectionsPerIp);
-      this.limiter.connect({ link: machineLink, channel: `${this.prefix}:machine:ip`, node: this.node, staleMs: this.heartbeatMs * 3 });
-      const limiter = this.limiter;
-      this.onHeartbeat(() => limiter.publishSnapshot());
-    }
+    if (worker && !config.redisUrl) this.siblings = worker.link;
     if (config.redisUrl) {
       this.link = new RedisLink({ url: config.redisUrl, logger, clientName: `event-horizon:${this.node}` });
       this.registry = new NodeRegistry(this.link.commands, this.prefix, this.heartbeatMs * 3);
@@ -121,16 +110,10 @@ export class Cluster {
         if (up) this.beat();
         else this.redisLosses++;
       });
-      // A token another node found dead is refused here for as long as a driver may cache it.
-      this.relay = new RevocationRelay(config.authCacheTtl * 1000 + 5000, logger);
-      this.relay.connect(this.link, `${this.prefix}:cluster:revoked`, this.node);
-      if (config.ipLimitScope === 'cluster' && config.maxConnectionsPerIp > 0) {
-        this.limiter = new ClusterConnectionLimiter(config.maxConnectionsPerIp);
-        this.limiter.connect({ link: this.link, channel: `${this.prefix}:cluster:ip`, node: this.node, staleMs: this.heartbeatMs * 3 });
-        const limiter = this.limiter;
-        this.onHeartbeat(() => limiter.publishSnapshot());
-      }
     }
+    const relays = buildRelays(config, logger, this.node, { ...(this.link ? { redis: this.link } : {}), ...(worker ? { machine: worker.link } : {}) }, (l) => this.onHeartbeat(l));
+    this.relay = relays.relay;
+    this.limiter = relays.limiter;
     this.api = adminApi({
       adminToken: config.adminToken,
       stats: (account) => this.stats(account),

@@ -70,6 +70,7 @@ export class MachineEndpoints {
       status: ready ? 'ready' : 'not ready',
       rabbitmq: all.length > 0 && all.every((r) => r.checks['rabbitmq'] === 'ok') ? 'ok' : 'down',
       bindings,
+      amqp_reconnects: all.reduce((n, r) => n + Number(r.checks['amqp_reconnects'] ?? 0), 0),
       draining: all.some((r) => r.checks['draining'] === true),
       ...redisOf(all),
       workers_ready: `${all.filter((r) => r.ready).length}/${this.parts.expected}`,

@@ -103,7 +103,7 @@ it('delivers every event exactly once to seed 000, seed 002 (websocket, xhr-poll
 it('answers /readyz and /metrics for the whole machine; stats and the connection directory count both workers', async () => {
   const ready = await getJson('/readyz');
   expect(ready.status).toBe(200);
-  expect(ready.body).toMatchObject({ status: 'ready', rabbitmq: 'ok', workers_ready: '2/2', redis: 'off', redis_detail: 'not configured (the workers of one machine)' });
+  expect(ready.body).toMatchObject({ status: 'ready', rabbitmq: 'ok', workers_ready: '2/2', amqp_reconnects: expect.any(Number), redis: 'off', redis_detail: 'not configured (the workers of one machine)' });
   const perWorker = ready.body['workers'] as Array<Record<string, unknown>>;
   expect(perWorker.map((w) => w['redis'])).toEqual(['off', 'off']);
   const metrics = await (await fetch(machine.url + '/metrics')).text();

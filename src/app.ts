@@ -58,7 +58,7 @@ export interface App {
   /** The operator console at /admin (its stream, connection directory and routes). */
   readonly console: OperatorConsole;
   /** A worker only: serves a connection the primary accepted (`head`: the bytes it already read). */
-  accept?: (socket: Socket, head: Buffer) => void;
+  readonly accept?: (socket: Socket, head: Buffer) => void;
   stop(): Promise<void>;
 }
 

@@ -31,6 +31,9 @@ import { OpsMetrics } from './ops/metrics';
 import { Operations } from './ops/operations';
 import { createListener } from './ops/tls';
 import { Cluster, ClusterWorker } from './cluster/cluster';
+import { SharedHistory } from './cluster/shared-history';
+import { SharedRecoveryHooks, wireSharedRecovery } from './cluster/recovery-wiring';
+import { MemoryHistory } from './recovery/memory-history';
 import { OperatorConsole } from './console/operator-console';
 import { connectionLog } from './ops/connection-log';
 import { ConnectionCounters } from './ops/connection-metrics';
@@ -82,7 +85,11 @@ export async function startApp(config: Config, logger: Logger, role: AppRole = {
   if (config.realmsFile) realmDirectory.loadFile(config.realmsFile);
   // Deliveries start only after bus.start(), below, when `fanout` exists.
   const bus = new AmqpBus({ url: config.amqpUrl, exchanges: catalogue.exchanges, logger, ...busSettings(config), onMessage: (exchange, key, body) => fanout.deliver(exchange, key, body) });
-  const store = recoveryStore(config, logger);
+  // In a cluster with recovery on, clients may resume on any node (cluster/recovery-wiring.ts does the rest).
+  const localHistory = new MemoryHistory({ windowMs: config.recoveryWindowMs, maxEvents: config.recoveryMaxEvents });
+  const store = recoveryStore(config, logger, cluster.shared ? new SharedHistory(localHistory) : localHistory);
+  /** Cross-node recovery, wired below once the fan-out exists; the callbacks before it reach it late. */
+  const cross: { hooks?: SharedRecoveryHooks } = {};
   const connections = new ConnectionCounters();
   const hub = new Hub({
     catalogue, bus, logger, bindTimeoutMs: config.amqpBindTimeoutMs, maxBindingsPerConnection: config.maxBindingsPerConnection, limits: counters, parking: store.parking,
@@ -94,12 +101,22 @@ export async function startApp(config: Config, logger: Logger, role: AppRole = {
   const recovery = new SessionRecovery({
     hub, catalogue, logger, history: store.history, parking: store.parking, access: security.access,
     windowMs: config.recoveryWindowMs, clustered: config.redisUrl !== undefined || worker !== undefined,
-    onRecovered: (session) => void tokenLifetime.recovered(session).catch((err: Error) => logger.error({ err }, 'token re-validation after recovery failed')),
+    onRecovered: (session) => {
+      cross.hooks?.resumed(session);
+      void tokenLifetime.recovered(session).catch((err: Error) => logger.error({ err }, 'token re-validation after recovery failed'));
+    },
+    // Set with a shared history (then the hooks exist before any client connects).
+    ...(cluster.shared ? { remote: (...args: Parameters<SharedRecoveryHooks['remote']>) => cross.hooks!.remote(...args) } : {}),
   });
   const handler = new CommandHandler({
-    hub, catalogue, logger, access: security.access, resume: recovery.resume,
+    hub, catalogue, logger, access: security.access,
+    resume: async (session, command, identity) => {
+      const reply = await recovery.resume(session, command, identity);
+      if (reply === undefined) cross.hooks?.resumed(session);
+      return reply;
+    },
     actions: new ChannelActions({ publisher: bus, crossbarUrl: config.crossbarUrl, version: VERSION }),
-    replyObservers: [(_session, reply) => metrics.countReply(reply), recovery.observeReply],
+    replyObservers: [(_session, reply) => metrics.countReply(reply), recovery.observeReply, (session, reply) => cross.hooks?.observeReply(session, reply)],
   });
   const parts: TransportParts = { config, hub, handler, logger, guard: security.guard, addressOf: (req) => security.addresses.of(req), sessions: security.admission, recovery, ...(worker ? { worker: { sidPrefix: worker.sidPrefix } } : {}) };
   const legacy = new LegacySocketIoTransport(parts);
@@ -111,8 +128,10 @@ export async function startApp(config: Config, logger: Logger, role: AppRole = {
   const ops = new Operations({ config, logger, hub, bus, metrics, httpServer, recovery: store, limits: security.counters, readinessChecks: [cluster.readinessCheck],
     build: { version: VERSION, commit: COMMIT, node: cluster.node },
   });
+  cross.hooks = wireSharedRecovery({ cluster, hub, catalogue, recovery, parking: store.parking, access: security.access, io: socketio.server, fanout, logger });
   cluster.attach({
     io: socketio.server, hub, fanout, listed: socketio, expiresAt: (session) => tokenLifetime.expiresAt(session),
+    ...(cross.hooks ? { socketRestore: cross.hooks.socketRestore } : {}),
     vitals: () => ({ broker: { ready: bus.ready, bindings: bus.boundCount, reconnects: bus.reconnects }, draining: ops.draining }),
   });
   const operatorConsole = new OperatorConsole({

@@ -29,6 +29,7 @@ export interface Config {
   amqpQueueTtlMs: number;
   amqpPrefetch: number;
   amqpBindChannels: number;
+  amqpCoalesceAccounts: number;
   realmsFile: string;
   legacyHeartbeatIntervalMs: number;
   legacyHeartbeatTimeoutMs: number;
@@ -78,6 +79,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'amqpQueueTtlMs', env: 'EH_AMQP_QUEUE_TTL_MS', schema: Joi.number().integer().min(0).default(60000), description: "How long this node's RabbitMQ queue outlives a lost broker connection (queue TTL, `x-expires`): events published during a cut shorter than this are delivered after the reconnection, in order, once. 0: an exclusive queue that goes with the connection and unacknowledged delivery (events during a cut are lost). See docs/OPERATIONS.md#delivery-guarantees" },
   { key: 'amqpPrefetch', env: 'EH_AMQP_PREFETCH', schema: Joi.number().integer().min(1).max(65535).default(500), description: 'Deliveries RabbitMQ may have on their way to this node before it acknowledges them (acknowledged in batches); with `EH_AMQP_QUEUE_TTL_MS` 0 there are no acknowledgements' },
   { key: 'amqpBindChannels', env: 'EH_AMQP_BIND_CHANNELS', schema: Joi.number().integer().min(1).max(256).default(16), description: 'AMQP channels binding and unbinding in parallel (RabbitMQ answers one binding change at a time per channel); re-binding after a queue loss uses all of them' },
+  { key: 'amqpCoalesceAccounts', env: 'EH_AMQP_COALESCE_ACCOUNTS', schema: Joi.number().integer().min(0).default(50), description: 'How many accounts on this node must bind the same shape (the same binding but for the account, e.g. `doc_edited.{ACCOUNT_DB}.user.*`) before it is bound on RabbitMQ once with the account wildcarded, so a queue loss re-binds one binding per shape instead of one per account; other accounts\' events of that shape then reach the node and are dropped there. Back to one binding per account below half of it. 0: one binding per account always. See docs/OPERATIONS.md#delivery-guarantees' },
   { key: 'realmsFile', env: 'EH_REALMS_FILE', schema: Joi.string().allow('').default(''), description: 'Account SIP realms for the presence and registration bindings, which KAZOO keys by realm: `{"realms": {"<account_id>": "<realm>"}}`; without it those bindings are refused' },
   { key: 'legacyHeartbeatIntervalMs', env: 'EH_LEGACY_HEARTBEAT_INTERVAL_MS', schema: Joi.number().integer().min(10).default(25000), description: 'Socket.IO 0.9 clients: how often a websocket client is sent a heartbeat (`2::`); keep it below both timeouts' },
   { key: 'legacyHeartbeatTimeoutMs', env: 'EH_LEGACY_HEARTBEAT_TIMEOUT_MS', schema: Joi.number().integer().min(10).default(60000), description: 'Socket.IO 0.9 clients: how long a heartbeat may go unanswered before the session ends (advertised in the handshake; keep it above the poll timeout)' },

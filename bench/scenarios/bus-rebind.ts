@@ -1,17 +1,21 @@
 // The broker-side rows: how long the node's RabbitMQ bus takes to have 10,000 distinct account
-// bindings live again after a reconnection, when the queue survived the cut and when it was lost,
-// next to binding them one by one on one channel (the baseline) in the same run. Runs the real
-// AmqpBus in this process, behind a TCP proxy the scenario cuts; nothing else runs meanwhile.
+// bindings live again after a reconnection, when the queue survived the cut and when it was lost
+// (one binding per account over 1, 16 or 64 channels, or coalesced per shape), next to binding them
+// one by one on one channel (the baseline) in the same run. The bindings are the object family's own
+// plans for `object.doc_edited.user` of 10,000 accounts. Runs the real AmqpBus in this process,
+// behind a TCP proxy the scenario cuts; nothing else runs meanwhile.
 import * as amqp from 'amqplib';
 import pino from 'pino';
 import { AmqpBus } from '../../src/bus/amqp-bus';
+import type { AmqpBinding } from '../../src/bindings/family';
+import { objectFamily } from '../../src/bindings/families/object';
 import { TcpProxy } from '../../test/helpers/tcp-proxy';
 import { AMQP_URL, BENCH_VHOST, brokerPid } from '../lib/broker';
 import { settle } from '../lib/settle';
 import { cpuMillis } from '../lib/processes';
 
 export interface BusRow {
-  scenario: 'rebind' | 'consume';
+  scenario: 'rebind' | 'consume' | 'coalesce-cost';
   variant: string;
   /** What was measured, e.g. "10,000 bindings live again". */
   measure: string;
@@ -36,6 +40,16 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
   }
 }
 
+/** The AMQP bindings of `object.doc_edited.user` for `count` distinct accounts, as the object family plans them. */
+export function accountBindings(count: number, salt = 'b'): AmqpBinding[] {
+  return Array.from({ length: count }, (_, i) => {
+    const account = `${salt}${String(i).padStart(31, '0')}`.slice(0, 32).replace(/[^0-9a-f]/g, 'a');
+    const plan = objectFamily.plan(['object', 'doc_edited', 'user'], 'object.doc_edited.user', account);
+    if (!plan.ok) throw new Error(plan.error);
+    return plan.plan.amqp[0]!;
+  });
+}
+
 async function deleteQueue(queue: string): Promise<void> {
   const connection = await amqp.connect(AMQP_URL);
   const channel = await connection.createChannel();
@@ -48,21 +62,25 @@ async function deleteQueue(queue: string): Promise<void> {
  * meanwhile (as an expiry or a broker restart would). Returns ms from the new connection to every
  * binding live (the bus's own clock: connection set-up, queue, probe, consumer, binds).
  */
-async function restoreAfterCut(bindings: number, bindChannels: number, loseQueue: boolean): Promise<{ ms: number; brokerCpuPct?: number }> {
+async function restoreAfterCut(bindings: number, bindChannels: number, loseQueue: boolean, coalesceAccounts = 0): Promise<{ ms: number; brokerCpuPct?: number }> {
   const proxy = await TcpProxy.start(5672);
   const bus = new AmqpBus({
     url: `amqp://guest:guest@127.0.0.1:${proxy.port}/${BENCH_VHOST}`,
-    exchanges: ['conference'],
+    exchanges: ['configuration'],
     logger,
     onMessage: () => undefined,
     reconnectInitialDelayMs: 20,
     reconnectMaxDelayMs: 100,
     bindChannels,
+    coalesceAccounts,
   });
   try {
     await bus.start();
-    const all = Array.from({ length: bindings }, (_, i) => ({ exchange: 'conference', routingKey: `conference.event.*.bench${String(i).padStart(27, '0')}.*` }));
+    const all = accountBindings(bindings);
     await Promise.all(all.map((b) => bus.acquire(b)));
+    // Coalescing moves the first accounts from their own bindings to the shape once the broker confirmed it.
+    const expected = coalesceAccounts > 0 ? 1 : bindings;
+    await until('the bindings to settle', () => bus.ready && bus.boundCount === expected, 60_000);
     const reconnects = bus.reconnects;
     proxy.setRefusing(true);
     proxy.cutAll();
@@ -76,7 +94,7 @@ async function restoreAfterCut(bindings: number, bindChannels: number, loseQueue
     proxy.setRefusing(false);
     await until('every binding live again', () => bus.ready, 120_000);
     const wall = Date.now() - t0;
-    if (bus.boundCount !== bindings) throw new Error(`bench: ${bus.boundCount} of ${bindings} bindings live`);
+    if (bus.boundCount !== expected) throw new Error(`bench: ${bus.boundCount} broker bindings live, expected ${expected}`);
     const brokerCpuPct = broker === undefined || cpuBefore === undefined ? undefined : Math.round(((cpuMillis(broker) - cpuBefore) / Math.max(1, wall)) * 100);
     return { ms: bus.lastRestoreMs, brokerCpuPct };
   } finally {
@@ -100,6 +118,7 @@ export async function rebindRows(bindings: number, log: (line: string) => void):
   row('queue lost, 16 channels in parallel (default)', await restoreAfterCut(bindings, 16, true));
   row('queue lost, 64 channels in parallel', await restoreAfterCut(bindings, 64, true));
   row('connection cut, queue survived (16 channels)', await restoreAfterCut(bindings, 16, false));
+  row('queue lost, coalesced per shape (EH_AMQP_COALESCE_ACCOUNTS=50, default)', await restoreAfterCut(bindings, 16, true, 50));
   const base = rows[0]!.ms;
   for (const r of rows) r.ratio = Math.round((base / Math.max(1, r.ms)) * 10) / 10;
   return rows;

@@ -1,6 +1,8 @@
 // The broker scenario (`npm run bench -- --only=bus`, and part of every complete run): re-binding
 // and acknowledged-delivery rows, each group beside its own baseline, as JSON rows and a Markdown table.
 import { consumeRows } from './bus-consume';
+import { coalesceCostRows } from './bus-coalesce-cost';
+import { e2eRows } from './bus-e2e';
 import { BusRow, rebindRows } from './bus-rebind';
 
 export interface BusSizes {
@@ -14,9 +16,13 @@ export const BUS_SIZES: BusSizes = { bindings: 10_000, consumeEvents: 50_000 };
 export async function busScenario(sizes: BusSizes, log: (line: string) => void): Promise<BusRow[]> {
   log(`bus: re-binding ${sizes.bindings} bindings after a cut`);
   const rebind = await rebindRows(sizes.bindings, log);
+  const base = rebind[0]!.ms;
+  for (const r of await e2eRows(sizes.bindings, log)) rebind.push({ ...r, ratio: Math.round((base / Math.max(1, r.ms)) * 10) / 10 });
   log(`bus: draining ${sizes.consumeEvents} events`);
   const consume = await consumeRows(sizes.consumeEvents, log);
-  return [...rebind, ...consume];
+  log(`bus: what coalescing costs, ${sizes.consumeEvents} other accounts' events`);
+  const cost = await coalesceCostRows(sizes.consumeEvents, log);
+  return [...rebind, ...consume, ...cost];
 }
 
 /**
@@ -26,6 +32,7 @@ export async function busScenario(sizes: BusSizes, log: (line: string) => void):
 export function busMarkdown(rows: BusRow[]): string {
   const rebind = rows.filter((r) => r.scenario === 'rebind');
   const consume = rows.filter((r) => r.scenario === 'consume');
+  const cost = rows.filter((r) => r.scenario === 'coalesce-cost');
   const lines: string[] = [];
   if (rebind.length) {
     lines.push(`#### Re-binding after a reconnection (${rebind[0]!.measure}; time from the new connection to every binding live)`, '');
@@ -37,6 +44,12 @@ export function busMarkdown(rows: BusRow[]): string {
     lines.push(`#### Consuming (${consume[0]!.measure} from a full queue, the bus's consumer)`, '');
     lines.push('| variant | time | events/s | CPU µs per event | rate vs the baseline |', '|---|---:|---:|---:|---:|');
     for (const r of consume) lines.push(`| ${r.variant} | ${r.ms.toLocaleString('en-US')} ms | ${r.perSecond.toLocaleString('en-US')} | ${r.cpuUsPerItem} | ${r.ratio}× |`);
+    lines.push('');
+  }
+  if (cost.length) {
+    lines.push(`#### What coalescing costs (${cost[0]!.measure} reaching the node through a coalesced shape, dropped in-process)`, '');
+    lines.push('| variant | time | events/s | CPU µs per event | rate vs the baseline |', '|---|---:|---:|---:|---:|');
+    for (const r of cost) lines.push(`| ${r.variant} | ${r.ms.toLocaleString('en-US')} ms | ${r.perSecond.toLocaleString('en-US')} | ${r.cpuUsPerItem} | ${r.ratio}× |`);
   }
   return lines.join('\n');
 }

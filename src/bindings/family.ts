@@ -5,6 +5,11 @@
 export interface AmqpBinding {
   exchange: string;
   routingKey: string;
+  /**
+   * Which word of the routing key names the account (its database or realm), when one does: the bus
+   * may then bind the key once with that word wildcarded for many accounts (the hub's matching stays exact).
+   */
+  accountWord?: number;
 }
 
 /** One internal key of a subscription: what clients see and what the hub matches on. */

@@ -1,10 +1,12 @@
 // Owns the RabbitMQ connection: the node's queue (outliving a lost connection for EH_AMQP_QUEUE_TTL_MS),
-// refcounted bindings applied on the broker over parallel channels, reconnection with backoff and
-// re-attaching (re-binding only what the broker lost), consuming and publishing.
+// refcounted bindings applied on the broker over parallel channels (account bindings of one shape
+// coalesced into one, see binding-coalescer.ts), reconnection with backoff and re-attaching (re-binding
+// only what the broker lost), consuming and publishing.
 import * as amqp from 'amqplib';
 import type { AmqpBinding } from '../bindings/family';
 import type { EventBus } from '../hub/event-bus';
 import { BindingRefcounts, BindingState } from './binding-refcounts';
+import { BindingCoalescer } from './binding-coalescer';
 import { declareExchanges } from './exchanges';
 import { RedeliveryFilter } from './redelivery-filter';
 import { QueueConsumer, startConsumer } from './queue-consumer';
@@ -22,6 +24,8 @@ export { busSettings, redactUrl } from './bus-options';
  */
 export class AmqpBus implements EventBus {
   private readonly refs = new BindingRefcounts();
+  /** Coalesces account bindings of one shape (EH_AMQP_COALESCE_ACCOUNTS); absent when off. */
+  private readonly coalescer?: BindingCoalescer;
   private connection?: amqp.RecoveringChannelModel;
   /** The consuming channel; set while connected. */
   private channel?: amqp.Channel;
@@ -52,11 +56,20 @@ export class AmqpBus implements EventBus {
     this.prefetch = opts.prefetch ?? 500;
     // Twice the prefetch: every delivery RabbitMQ can requeue is among the last `prefetch` (see the filter).
     this.filter = new RedeliveryFilter(this.prefetch * 2);
+    const threshold = opts.coalesceAccounts ?? 0;
+    if (threshold > 0) {
+      this.coalescer = new BindingCoalescer({ acquire: (b) => this.acquireOnBroker(b), release: (b) => this.releaseOnBroker(b) }, threshold);
+    }
   }
 
   /** Whether the queue is consuming and every wanted binding is live. */
   get ready(): boolean {
     return this.channel !== undefined && this.refs.wanted().every((s) => s.bound);
+  }
+
+  /** Shapes bound once for all their accounts (coalesced), now. */
+  get coalescedShapes(): number {
+    return this.coalescer?.coalescedShapes ?? 0;
   }
 
   /** Number of bindings this node holds on the broker. */
@@ -182,7 +195,17 @@ export class AmqpBus implements EventBus {
     if (this.ttlMs <= 0) for (const state of this.refs.all()) state.bound = false;
   }
 
+  /** Resolves once events matching the binding reach the node (its own broker binding, or its shape's). */
   acquire(binding: AmqpBinding): Promise<void> {
+    return this.coalescer ? this.coalescer.acquire(binding) : this.acquireOnBroker(binding);
+  }
+
+  release(binding: AmqpBinding): void {
+    if (this.coalescer) this.coalescer.release(binding);
+    else this.releaseOnBroker(binding);
+  }
+
+  private acquireOnBroker(binding: AmqpBinding): Promise<void> {
     const state = this.refs.acquire(binding);
     // Live and settled: nothing to wait for. Otherwise wait, and make sure a sync is queued after
     // any unbind still in flight from the last release.
@@ -192,7 +215,7 @@ export class AmqpBus implements EventBus {
     return live;
   }
 
-  release(binding: AmqpBinding): void {
+  private releaseOnBroker(binding: AmqpBinding): void {
     const state = this.refs.release(binding);
     if (state && state.count === 0) void this.sync(state);
   }
@@ -206,7 +229,8 @@ export class AmqpBus implements EventBus {
       } finally {
         state.inFlight--;
       }
-      if (state.bound && state.count > 0) state.settle();
+      // Live, or released meanwhile (whoever waits no longer needs it).
+      if ((state.bound && state.count > 0) || state.count === 0) state.settle();
       this.refs.forgetIfIdle(state);
     });
     return state.chain;

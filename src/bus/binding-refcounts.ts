@@ -69,6 +69,10 @@ export class BindingRefcounts {
 
   /** Forgets a binding nobody wants and the broker no longer holds. */
   forgetIfIdle(state: BindingState): void {
-    if (state.count === 0 && !state.bound && state.inFlight === 0) this.states.delete(bindingId(state.binding));
+    if (state.count === 0 && !state.bound && state.inFlight === 0) {
+      // Whoever still waits released the binding: nothing to wait for.
+      state.settle();
+      this.states.delete(bindingId(state.binding));
+    }
   }
 }

@@ -16,14 +16,21 @@ export interface AmqpBusOptions {
   prefetch?: number;
   /** `EH_AMQP_BIND_CHANNELS`: channels changing bindings in parallel, default 16. */
   bindChannels?: number;
+  /** `EH_AMQP_COALESCE_ACCOUNTS`: accounts binding one shape before it is bound once for all; 0: never. Default 0 here. */
+  coalesceAccounts?: number;
 }
 
 /**
  * The bus options that come from the configuration.
  * @example new AmqpBus({ url, exchanges, logger, onMessage, ...busSettings(config) });
  */
-export function busSettings(config: { amqpQueueTtlMs: number; amqpPrefetch: number; amqpBindChannels: number }): Pick<AmqpBusOptions, 'queueTtlMs' | 'prefetch' | 'bindChannels'> {
-  return { queueTtlMs: config.amqpQueueTtlMs, prefetch: config.amqpPrefetch, bindChannels: config.amqpBindChannels };
+export function busSettings(config: {
+  amqpQueueTtlMs: number;
+  amqpPrefetch: number;
+  amqpBindChannels: number;
+  amqpCoalesceAccounts: number;
+}): Pick<AmqpBusOptions, 'queueTtlMs' | 'prefetch' | 'bindChannels' | 'coalesceAccounts'> {
+  return { queueTtlMs: config.amqpQueueTtlMs, prefetch: config.amqpPrefetch, bindChannels: config.amqpBindChannels, coalesceAccounts: config.amqpCoalesceAccounts };
 }
 
 /**

@@ -25,12 +25,34 @@ import type { ClusterConnectionLimiter } from './ip-limit';
 import type { RevocationRelay } from './revocations';
 import { buildRelays } from './relays';
 import type { PeerLink } from './peer-link';
+import { RedisHistory } from './redis-history';
+import { HistoryWriter } from './history-writer';
+import { SessionDirectory } from './session-directory';
+import { recoveringRedisAdapter, RestoreSocket } from './recovering-redis-adapter';
 
 /** The settings the cluster reads (see config.ts). */
 export type ClusterConfig = Pick<
   Config,
-  'redisUrl' | 'redisPrefix' | 'clusterHeartbeatMs' | 'adminToken' | 'ipLimitScope' | 'maxConnectionsPerIp' | 'authCacheTtl'
+  'redisUrl' | 'redisPrefix' | 'clusterHeartbeatMs' | 'adminToken' | 'ipLimitScope' | 'maxConnectionsPerIp' | 'authCacheTtl' | 'recoveryWindowMs' | 'recoveryMaxEvents'
 >;
+
+/** The cluster's side of missed-event recovery (cluster mode with recovery on). */
+export interface SharedHistoryParts {
+  nodeTag: string;
+  history: RedisHistory;
+  writer: HistoryWriter;
+  directory: SessionDirectory;
+  windowMs: number;
+  /** How long a live session's record outlives its node's last heartbeat. */
+  liveTtlMs: number;
+}
+
+/** How Socket.IO v4 sessions are restored on any node (recovery-wiring.ts). */
+export interface SocketRestore {
+  restore: RestoreSocket;
+  /** Makes a socket's coming close unrecoverable on every node. */
+  refuse(sid: string): void;
+}
 
 /** The server-side event through which nodes ask each other for an account's connections. */
 const WEBSOCKETS_QUERY = 'eh:websockets';
@@ -53,6 +75,8 @@ export interface ClusterParts {
   vitals: () => Omit<NodeVitals, 'redis'>;
   /** When the first token of a session expires (token lifetime), if known. */
   expiresAt?: (session: Session) => number | undefined;
+  /** Socket.IO v4 restores from the shared history (cluster mode with recovery on). */
+  socketRestore?: SocketRestore;
 }
 
 /** This node as worker `index` of a machine; `link` reaches the machine's other workers (through its primary). */
@@ -96,6 +120,8 @@ export class Cluster {
   private connectionDirectory?: ConnectionDirectory;
   /** Set for a worker of a machine without Redis: its siblings are its cluster (Socket.IO cluster adapter, IPC relay). */
   private readonly siblings?: PeerLink;
+  /** Shared history and session records, when Redis is configured and recovery is on. */
+  readonly shared?: SharedHistoryParts;
 
   /** `worker`: this node is one worker of a machine (see ClusterWorker); without it, a process of its own. */
   constructor(config: ClusterConfig, private readonly logger: Logger, worker?: ClusterWorker) {
@@ -110,6 +136,21 @@ export class Cluster {
         if (up) this.beat();
         else this.redisLosses++;
       });
+      if (config.recoveryWindowMs > 0) {
+        const link = this.link;
+        const nodeTag = randomBytes(6).toString('hex');
+        const history = new RedisHistory({ client: link.commands, prefix: this.prefix, nodeTag, windowMs: config.recoveryWindowMs, maxEvents: config.recoveryMaxEvents });
+        const writer = new HistoryWriter(history, () => link.up, logger);
+        link.onChange((up) => up && writer.redisBack());
+        this.shared = {
+          nodeTag,
+          history,
+          writer,
+          directory: new SessionDirectory({ client: link.commands, prefix: this.prefix, positionsKey: (tag) => history.positionsKey(tag) }),
+          windowMs: config.recoveryWindowMs,
+          liveTtlMs: config.recoveryWindowMs + this.heartbeatMs * 3,
+        };
+      }
     }
     const relays = buildRelays(config, logger, this.node, { ...(this.link ? { redis: this.link } : {}), ...(worker ? { machine: worker.link } : {}) }, (l) => this.onHeartbeat(l));
     this.relay = relays.relay;
@@ -196,7 +237,11 @@ export class Cluster {
     }
     if (!this.link) return;
     const { pub, sub } = this.link.adapterClients();
-    io.adapter(createAdapter(pub, sub, { key: `${this.prefix}:socket.io`, requestsTimeout: NODE_ANSWER_MS }));
+    const adapterOptions = { key: `${this.prefix}:socket.io`, requestsTimeout: NODE_ANSWER_MS };
+    const restore = parts.socketRestore;
+    // With recovery across nodes, Socket.IO restores from the shared history (recovery-wiring.ts).
+    if (restore) io.adapter(recoveringRedisAdapter(pub, sub, adapterOptions, restore.restore, (sid) => restore.refuse(sid)));
+    else io.adapter(createAdapter(pub, sub, adapterOptions));
     this.broadcaster.enableCluster(() => this.link?.up === true);
   }
 

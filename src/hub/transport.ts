@@ -39,6 +39,8 @@ export interface SessionTransport {
   readonly remoteAddress: string;
   /** The id the client keeps across a recovered reconnection (`on-reconnect`); undefined elsewhere. */
   readonly recoveryKey: string | undefined;
+  /** The secret the client presents to recover (Socket.IO's private session id); undefined elsewhere. */
+  readonly recoverySecret: string | undefined;
   /** True once the client itself ended the connection on purpose: there is nothing to resume. */
   readonly endedByPeer: boolean;
   /** Sends a command's reply in this transport's shape. */

@@ -23,6 +23,15 @@ interface Entry extends Parked {
   release(): void;
 }
 
+/** How a parked connection ended: its window ran out, it was resumed here, another node took it, or this node is leaving. */
+export type ParkedEnd = 'expired' | 'taken' | 'claimed' | 'leaving';
+
+/** Told of every close the lot decided on and of every parked connection's end (a cluster keeps records of them). */
+export interface ParkingObserver {
+  closed(session: Session, parked: boolean, parkingEnabled: boolean): void;
+  ended(session: Session, how: ParkedEnd): void;
+}
+
 /**
  * What the hub asks when a connection closes.
  * @example new Hub({ …, parking }); // hub.closeSession(s) → parking.park(s, () => drop(s))
@@ -40,10 +49,16 @@ export class ParkingLot implements ParkingPolicy {
   private readonly parked = new Map<string, Entry>();
   private readonly tokens = new WeakMap<Session, string>();
   private readonly forced = new WeakSet<Session>();
+  private readonly observers: ParkingObserver[] = [];
   private enabled: boolean;
 
   constructor(private readonly opts: { windowMs: number; history: History; recorder: HistoryRecorder; logger: Logger }) {
     this.enabled = opts.windowMs > 0;
+  }
+
+  /** Adds an observer of closes and ends. */
+  observe(observer: ParkingObserver): void {
+    this.observers.push(observer);
   }
 
   get isEnabled(): boolean {
@@ -57,7 +72,7 @@ export class ParkingLot implements ParkingPolicy {
   /** Stops parking (shutdown: clients reconnect elsewhere) and ends every parked session. */
   disable(): void {
     this.enabled = false;
-    for (const key of [...this.parked.keys()]) this.end(key);
+    for (const key of [...this.parked.keys()]) this.end(key, 'leaving');
   }
 
   /** Marks a connection the server drops on purpose (too slow) as resumable whatever its close handshake. */
@@ -76,6 +91,12 @@ export class ParkingLot implements ParkingPolicy {
   }
 
   park(session: Session, release: () => void): boolean {
+    const parked = this.parkHere(session, release);
+    for (const o of this.observers) o.closed(session, parked, this.enabled);
+    return parked;
+  }
+
+  private parkHere(session: Session, release: () => void): boolean {
     const transport = session.transport;
     const resumption = transport.target.resumption;
     if (!this.enabled || session.held.size === 0 || resumption === 'none') return false;
@@ -86,7 +107,7 @@ export class ParkingLot implements ParkingPolicy {
     const rooms = new Set(session.held.keys());
     // `on-reconnect` rooms are kept anyway while a member of them resumes that way (this one still is).
     if (resumption === 'by-command') this.opts.recorder.watch(rooms);
-    const timer = setTimeout(() => this.end(key), this.opts.windowMs);
+    const timer = setTimeout(() => this.end(key, 'expired'), this.opts.windowMs);
     timer.unref();
     this.parked.set(key, { session, key, closedAt: this.opts.history.head(), rooms, timer, release });
     this.opts.logger.debug({ session: session.id, subscriptions: rooms.size }, 'connection parked for recovery');
@@ -99,12 +120,13 @@ export class ParkingLot implements ParkingPolicy {
   }
 
   /** Ends the parked connection under `key` for good: its subscriptions are dropped. */
-  end(key: string): void {
+  end(key: string, how: ParkedEnd = 'taken'): void {
     const entry = this.parked.get(key);
     if (!entry) return;
     this.parked.delete(key);
     clearTimeout(entry.timer);
     entry.release();
+    for (const o of this.observers) o.ended(entry.session, how);
     if (entry.session.transport.target.resumption === 'by-command') this.opts.recorder.unwatch(entry.rooms);
   }
 }

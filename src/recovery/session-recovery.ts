@@ -32,6 +32,8 @@ export interface SessionRecoveryOptions {
   clustered: boolean;
   /** Told when a connection took over parked subscriptions without a command (their tokens need checking now). */
   onRecovered?: (session: Session) => void;
+  /** A resume whose token this node does not park (cluster mode: another node's, from Redis). */
+  remote?: (session: Session, command: ResumeCommand, identity: Identity) => Promise<Reply | undefined>;
 }
 
 /**
@@ -84,6 +86,7 @@ export class SessionRecovery implements ReconnectRecovery {
     const { parking, access } = this.opts;
     if (session.transport.target.resumption !== 'by-command') return errorReply(requestId, 'resume is for raw WebSocket clients: Socket.IO v4 clients recover on reconnection by themselves');
     const parked = parking.get(resumeToken);
+    if (!parked && this.opts.remote) return this.opts.remote(session, command, identity);
     if (!parked || parked.session.transport.target.resumption !== 'by-command') return errorReply(requestId, 'resume token unknown or expired: subscribe again');
     const accounts = new Set([...parked.session.held.values()].map((h) => h.accountId));
     for (const accountId of accounts) {

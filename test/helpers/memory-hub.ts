@@ -90,6 +90,7 @@ export class RecordingTransport implements SessionTransport {
   /** What `bufferedBytes()` answers. */
   buffered = 0;
 
+  readonly recoverySecret = undefined;
   constructor(readonly target: Transport, readonly generation = 'websocket', readonly recoveryKey: string | undefined = undefined) {}
 
   get label(): string {

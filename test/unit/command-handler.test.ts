@@ -26,6 +26,7 @@ function setup() {
     target: new RecordingTarget('test'),
     remoteAddress: '127.0.0.1',
     recoveryKey: undefined,
+    recoverySecret: undefined,
     endedByPeer: false,
     replay: () => undefined,
     bufferedBytes: () => 0,

@@ -39,7 +39,7 @@ describe('fax', () => {
     expect(plan('fax.status.*')).toEqual({
       requested: 'fax.status.*',
       keys: [{ display: `fax.status.${A}.*`, matchPattern: `fax.status.${A}.*` }],
-      amqp: [{ exchange: 'faxes', routingKey: `fax.status.${A}.*` }],
+      amqp: [{ exchange: 'faxes', routingKey: `fax.status.${A}.*`, accountWord: 2 }],
     });
     expect(plan('fax.status.job@1').amqp[0]!.routingKey).toBe(`fax.status.${A}.job%401`);
   });
@@ -70,7 +70,7 @@ describe('presence (realm-keyed)', () => {
     expect(plan('presence.dialog.*')).toEqual({
       requested: 'presence.dialog.*',
       keys: [{ display: 'dialog.a%2Esip%2Eexample%2Ecom.*', matchPattern: `presence.${A}.dialog.*` }],
-      amqp: [{ exchange: 'presence', routingKey: 'dialog.a%2Esip%2Eexample%2Ecom.*' }],
+      amqp: [{ exchange: 'presence', routingKey: 'dialog.a%2Esip%2Eexample%2Ecom.*', accountWord: 1 }],
     });
   });
 
@@ -95,7 +95,7 @@ describe('registration (realm-keyed)', () => {
     expect(plan('registration.success')).toEqual({
       requested: 'registration.success',
       keys: [{ display: 'registration.success.a%2Esip%2Eexample%2Ecom.*', matchPattern: `registration.${A}.success.*` }],
-      amqp: [{ exchange: 'registrar', routingKey: 'registration.success.a%2Esip%2Eexample%2Ecom.*' }],
+      amqp: [{ exchange: 'registrar', routingKey: 'registration.success.a%2Esip%2Eexample%2Ecom.*', accountWord: 2 }],
     });
     expect(reaches('registration.success', A, 'registrar', registrationRoutingKey('a.sip.example.com', '1001'))).toBe(true);
     expect(reaches('registration.success', B, 'registrar', registrationRoutingKey('a.sip.example.com', '1001'))).toBe(false);
@@ -142,7 +142,7 @@ describe('notification', () => {
 
 describe('app_event', () => {
   it('binds kapps with the account in the key', () => {
-    expect(plan('app_event.crm.*').amqp).toEqual([{ exchange: 'kapps', routingKey: `app_event.${A}.crm.*` }]);
+    expect(plan('app_event.crm.*').amqp).toEqual([{ exchange: 'kapps', routingKey: `app_event.${A}.crm.*`, accountWord: 1 }]);
     expect(reaches('app_event.crm.*', A, 'kapps', appEventRoutingKey(A, 'crm', 'ticket'))).toBe(true);
     expect(reaches('app_event.crm.*', B, 'kapps', appEventRoutingKey(A, 'crm', 'ticket'))).toBe(false);
     expect(error('app_event.crm')).toBe('invalid format for app_event subscription : crm');

@@ -63,7 +63,7 @@ describe('conference bindings', () => {
   ])('%s is scoped as %s', (binding, key) => {
     const p = plan(binding);
     expect(p.keys).toEqual([{ display: key, matchPattern: key }]);
-    expect(p.amqp).toEqual([{ exchange: 'conference', routingKey: key }]);
+    expect(p.amqp).toEqual([{ exchange: 'conference', routingKey: key, accountWord: 3 }]);
   });
 
   it.each([
@@ -104,12 +104,12 @@ describe('document bindings', () => {
     expect(plan('object.doc_edited.user')).toEqual({
       requested: 'object.doc_edited.user',
       keys: [{ display: `doc_edited.${db}.user.*`, matchPattern: `object.${A}.doc_edited.user.*` }],
-      amqp: [{ exchange: 'configuration', routingKey: `doc_edited.${db}.user.*` }],
+      amqp: [{ exchange: 'configuration', routingKey: `doc_edited.${db}.user.*`, accountWord: 1 }],
     });
   });
 
   it('monthly types bind by type and are scoped by the account in the database name', () => {
-    expect(plan('object.doc_created.fax').amqp).toEqual([{ exchange: 'configuration', routingKey: 'doc_created.*.fax.*' }]);
+    expect(plan('object.doc_created.fax').amqp).toEqual([{ exchange: 'configuration', routingKey: 'doc_created.*.fax.*', accountWord: 1 }]);
     expect(plan('object.*.*').amqp.map((b) => b.routingKey)).toEqual([`*.${db}.*.*`, '*.*.fax.*', '*.*.mailbox_message.*']);
   });
 

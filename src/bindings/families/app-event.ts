@@ -43,7 +43,7 @@ export const appEventFamily: BindingFamily = {
     const keys = words.slice(1);
     if (keys.length !== 2 || !keys.every(isWord)) return { ok: false, error: invalidFormat('app_event', keys) };
     const key = appEventRoutingKey(accountId, keys[0]!, keys[1]!);
-    return { ok: true, plan: { requested: binding, keys: [{ display: key, matchPattern: key }], amqp: [{ exchange: APP_EVENT_EXCHANGE, routingKey: key }] } };
+    return { ok: true, plan: { requested: binding, keys: [{ display: key, matchPattern: key }], amqp: [{ exchange: APP_EVENT_EXCHANGE, routingKey: key, accountWord: 1 }] } };
   },
   route(exchange, routingKey, payload) {
     if (exchange !== APP_EVENT_EXCHANGE) return null;

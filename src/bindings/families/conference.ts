@@ -26,7 +26,7 @@ const CONFERENCE_ID_REQUIRED = 'ConferenceId required';
 function eventPlan(binding: string, accountId: string, event: string, conf: string, call: string): SubscriptionPlan {
   // Participant call ids are keyed encoded, as on callevt: a raw id (`abc@host`) is encoded here.
   const key = `conference.event.${event}.${accountId}.${conf}.${canonicalKeyPart(call)}`;
-  return { requested: binding, keys: [{ display: key, matchPattern: key }], amqp: [{ exchange: EXCHANGE, routingKey: key }] };
+  return { requested: binding, keys: [{ display: key, matchPattern: key }], amqp: [{ exchange: EXCHANGE, routingKey: key, accountWord: 3 }] };
 }
 
 function planEvent(keys: readonly string[], binding: string, accountId: string): PlanResult {

@@ -35,7 +35,7 @@ export const faxFamily: BindingFamily = {
     if (keys[0] === 'status') {
       const faxId = canonicalKeyPart(keys[1]!);
       const key = `fax.status.${accountId}.${faxId}`;
-      return { ok: true, plan: { requested: binding, keys: [{ display: key, matchPattern: key }], amqp: [{ exchange: EXCHANGE, routingKey: key }] } };
+      return { ok: true, plan: { requested: binding, keys: [{ display: key, matchPattern: key }], amqp: [{ exchange: EXCHANGE, routingKey: key, accountWord: 2 }] } };
     }
     const action = keys[1]!;
     return {

@@ -42,7 +42,8 @@ function amqpFor(action: string, type: string, accountId: string): AmqpBinding[]
   } else {
     keys.push(`${action}.${db}.${type}.*`);
   }
-  return keys.map((routingKey) => ({ exchange: EXCHANGE, routingKey }));
+  // Word 1 is the account's database (or already `*`).
+  return keys.map((routingKey) => ({ exchange: EXCHANGE, routingKey, accountWord: 1 }));
 }
 
 function planFor(binding: string, accountId: string, action: string, type: string, id: string): PlanResult {

@@ -42,7 +42,7 @@ export function createPresenceFamily(realms: RealmDirectory): BindingFamily {
         plan: {
           requested: binding,
           keys: [{ display: key, matchPattern: `presence.${accountId}.${event}.${arg}` }],
-          amqp: [{ exchange: EXCHANGE, routingKey: key }],
+          amqp: [{ exchange: EXCHANGE, routingKey: key, accountWord: 1 }],
         },
       };
     },

@@ -32,7 +32,7 @@ export function createRegistrationFamily(realms: RealmDirectory): BindingFamily 
         plan: {
           requested: binding,
           keys: [{ display: key, matchPattern: `registration.${accountId}.success.*` }],
-          amqp: [{ exchange: EXCHANGE, routingKey: key }],
+          amqp: [{ exchange: EXCHANGE, routingKey: key, accountWord: 2 }],
         },
       };
     },

@@ -75,6 +75,7 @@ export class LegacyConnection implements SessionTransport {
   readonly generation = 'socketio-legacy';
   readonly label = 'socketio-legacy';
   readonly recoveryKey = undefined;
+  readonly recoverySecret = undefined;
   /** A 0.9 session never resumes: a dropped client re-handshakes and subscribes again. */
   readonly endedByPeer = false;
   private hubSession?: Session;

@@ -46,6 +46,11 @@ export class SocketIoSession implements SessionTransport {
     return this.socket.id;
   }
 
+  /** Socket.IO's private session id, which a recovering client sends back (not in socket.io's public types). */
+  get recoverySecret(): string | undefined {
+    return (this.socket as unknown as { pid?: string }).pid;
+  }
+
   get endedByPeer(): boolean {
     return this.reason !== undefined && !RECOVERABLE.has(this.reason);
   }

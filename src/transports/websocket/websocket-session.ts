@@ -19,6 +19,7 @@ export class WebSocketSession implements SessionTransport {
   readonly generation = 'websocket';
   readonly label = 'websocket';
   readonly recoveryKey = undefined;
+  readonly recoverySecret = undefined;
   alive = true;
   private peerClosed = false;
 

@@ -12,10 +12,11 @@ import { RunningServer, SYSTEMS, SystemInfo, SystemName, hasLegacySocketIo, star
 import { BenchContext, FULL, QUICK, Sizes } from './scenarios/context';
 import { fanout, latency, routing } from './scenarios/delivery-scenarios';
 import { churn, memory } from './scenarios/memory-and-churn';
+import { crash } from './scenarios/worker-crash';
 import { BUS_SIZES, busMarkdown, busScenario } from './scenarios/bus';
 import { consoleCost } from './scenarios/console-cost';
 
-const SCENARIOS = { fanout, console: consoleCost, routing, latency, churn, memory } as const;
+const SCENARIOS = { fanout, console: consoleCost, routing, latency, churn, crash, memory } as const;
 type ScenarioName = keyof typeof SCENARIOS | 'bus';
 
 /** Tiny sizes for developing the harness on a shared machine (`--tiny`). */
@@ -106,6 +107,8 @@ async function main(): Promise<void> {
   const fanoutOverride = option('fanout')?.split(',').map(Number).filter((n) => n > 0);
   let sizes: Sizes = measureOverride > 0 ? { ...base, measureMs: measureOverride, latencyMeasureMs: measureOverride } : base;
   if (fanoutOverride?.length) sizes = { ...sizes, fanoutClients: fanoutOverride };
+  const memoryOverride = option('memory')?.split(',').map(Number).filter((n) => n > 0);
+  if (memoryOverride?.length) sizes = { ...sizes, memoryConnections: memoryOverride };
   const windowOverride = Number(option('window'));
   if (windowOverride > 0) sizes = { ...sizes, routingWindow: windowOverride };
   const warmupOverride = Number(option('warmup-ms'));
@@ -158,11 +161,16 @@ async function main(): Promise<void> {
     // BENCH_EH_NODE_FLAGS (e.g. `--trace-gc`): extra Node flags for Event Horizon only, output in its log.
     const extraFlags = (process.env['BENCH_EH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
     const nodeFlags = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...extraFlags];
-    const [ceiling, eventHorizon, plainSio] = await Promise.all([
+    const wants = (name: SystemName) => !wanted || wanted.includes(name);
+    const [native, ceiling, eventHorizon, plainSio] = await Promise.all([
+      wants('native') ? startServer('native', { accounts: 0, logName: 'native' }) : undefined,
       startServer('ceiling', { accounts: 0, logName: 'ceiling' }),
       startServer('event-horizon', { accounts: Math.max(sizes.routingClients, sizes.latencyClients), logName: 'event-horizon', nodeFlags }),
       startServer('plain-sio', { accounts: 0, logName: 'plain-sio' }),
     ]);
+    if (native) servers.set('native', native);
+    // Two workers: started only when asked for or in a full list (each worker is one more process on the machine).
+    if (wants('eh-ws-2w')) servers.set('event-horizon-2w', await startServer('event-horizon-2w', { accounts: Math.max(sizes.routingClients, sizes.latencyClients), logName: 'event-horizon-2w', nodeFlags }));
     servers.set('ceiling', ceiling);
     servers.set('event-horizon', eventHorizon);
     servers.set('plain-sio', plainSio);
@@ -174,6 +182,8 @@ async function main(): Promise<void> {
     for (const name of ['fanout', 'console', 'routing', 'latency', 'churn'] as const) {
       if (!only || only.includes(name)) await SCENARIOS[name](ctx);
     }
+    // Kills a worker of the 2-worker server: asked for by name only (`--only=crash --systems=eh-ws-2w`).
+    if (only?.includes('crash')) await crash(ctx);
     // Memory starts a fresh server per generation: the shared ones are stopped first to free the machine.
     for (const server of servers.values()) await server.stop();
     servers.clear();

@@ -21,6 +21,8 @@ if [ "$N" -lt 1 ] || [ "$N" -gt 16 ]; then echo "cluster: N must be between 1 an
 
 export EH_REDIS_URL="${EH_REDIS_URL:-redis://127.0.0.1:6379}"
 export EH_REDIS_PREFIX="${EH_REDIS_PREFIX:-eh-local}"
+# One process per node here (the nodes already share the machine); EH_WORKERS=N to try workers too.
+export EH_WORKERS="${EH_WORKERS:-1}"
 export EH_ADMIN_TOKEN="${EH_ADMIN_TOKEN:-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 LOGS="$(mktemp -d "${TMPDIR:-/tmp}/eh-cluster.XXXXXX")"
 

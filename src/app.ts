@@ -1,6 +1,6 @@
 // The composition root: builds every part from the config, wires them, starts and stops them in order.
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Config, PROJECT_ROOT } from './config';
 import { createSecurity, Security } from './security';
@@ -30,7 +30,7 @@ import { COMMIT, VERSION } from './ops/version';
 import { OpsMetrics } from './ops/metrics';
 import { Operations } from './ops/operations';
 import { createListener } from './ops/tls';
-import { Cluster } from './cluster/cluster';
+import { Cluster, ClusterWorker } from './cluster/cluster';
 import { SharedHistory } from './cluster/shared-history';
 import { SharedRecoveryHooks, wireSharedRecovery } from './cluster/recovery-wiring';
 import { MemoryHistory } from './recovery/memory-history';
@@ -60,15 +60,26 @@ export interface App {
   readonly recovery: SessionRecovery;
   /** The operator console at /admin (its stream, connection directory and routes). */
   readonly console: OperatorConsole;
+  /** A worker only: serves a connection the primary accepted (`head`: the bytes it already read). */
+  readonly accept?: (socket: Socket, head: Buffer) => void;
   stop(): Promise<void>;
+}
+
+/**
+ * How the app runs: alone (listening itself), or as worker `index` of a machine whose primary holds the
+ * port, routes each connection by the `sidPrefix` its session ids carry, and relays `link` between workers.
+ */
+export interface AppRole {
+  worker?: ClusterWorker & { sidPrefix: string };
 }
 
 /**
  * Starts the bridge: HTTP + every transport on one port, RabbitMQ in the background.
  * @example const app = await startApp(loadConfig([], process.env), logger); … await app.stop();
  */
-export async function startApp(config: Config, logger: Logger): Promise<App> {
-  const cluster = new Cluster(config, logger);
+export async function startApp(config: Config, logger: Logger, role: AppRole = {}): Promise<App> {
+  const worker = role.worker;
+  const cluster = new Cluster(config, logger, worker && { index: worker.index, link: worker.link });
   const counters = createLimitsCounters();
   const catalogue = new BindingCatalogue();
   if (config.realmsFile) realmDirectory.loadFile(config.realmsFile);
@@ -89,7 +100,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const metrics = new OpsMetrics({ hub, bus, connections, labels: () => transports.flatMap((t) => t.labels), transports: () => transports.map((t) => t.name) });
   const recovery = new SessionRecovery({
     hub, catalogue, logger, history: store.history, parking: store.parking, access: security.access,
-    windowMs: config.recoveryWindowMs, clustered: config.redisUrl !== undefined,
+    windowMs: config.recoveryWindowMs, clustered: config.redisUrl !== undefined || worker !== undefined,
     onRecovered: (session) => {
       cross.hooks?.resumed(session);
       void tokenLifetime.recovered(session).catch((err: Error) => logger.error({ err }, 'token re-validation after recovery failed'));
@@ -107,7 +118,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     actions: new ChannelActions({ publisher: bus, crossbarUrl: config.crossbarUrl, version: VERSION }),
     replyObservers: [(_session, reply) => metrics.countReply(reply), recovery.observeReply, (session, reply) => cross.hooks?.observeReply(session, reply)],
   });
-  const parts: TransportParts = { config, hub, handler, logger, guard: security.guard, addressOf: (req) => security.addresses.of(req), sessions: security.admission, recovery };
+  const parts: TransportParts = { config, hub, handler, logger, guard: security.guard, addressOf: (req) => security.addresses.of(req), sessions: security.admission, recovery, ...(worker ? { worker: { sidPrefix: worker.sidPrefix } } : {}) };
   const legacy = new LegacySocketIoTransport(parts);
   const socketio = new SocketIoTransport(parts);
   // Every transport, in the order each request is offered to them: 0.9 claims /socket.io/1/ before Socket.IO.
@@ -139,12 +150,19 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       websocketsApi({ catalogue, sessions: hub.sessions, access: security.access, logger, addressOf: (req) => security.addresses.of(req), version: VERSION, node: cluster.node, peers: (account, socket) => cluster.peerWebsocketViews(account, socket) }),
       demoApi({ enabled: config.demo, access: security.access, addressOf: (req) => security.addresses.of(req), logger, publish: (ex, rk, p) => bus.publish(ex, rk, p), demoIdentity: () => demoIdentityOf(config) }),
     ],
-  }));
+  }), { oneRequestPerConnection: worker !== undefined });
 
   await bus.start();
-  const url = await listen(httpServer, config);
+  // A worker listens on nothing: the primary holds the port and hands it connections (`accept`).
+  const url = worker ? urlOf(config, config.port) : await listen(httpServer, config);
   await cluster.start(url);
-  logger.info({ url }, 'Event Horizon listening');
+  if (worker) logger.info({ url, worker: worker.index }, 'worker started');
+  else logger.info({ url }, 'Event Horizon listening');
+  const accept = (socket: Socket, head: Buffer) => {
+    socket.unshift(head);
+    httpServer.emit('connection', socket);
+    socket.resume();
+  };
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -164,7 +182,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     return stopping;
   };
   const authenticator: Authenticator = security.authenticator;
-  return { config, ops, recovery, console: operatorConsole, url, port: (httpServer.address() as AddressInfo).port, hub, bus, logger, authenticator, security, transports, legacy, cluster, stop };
+  const port = worker ? config.port : (httpServer.address() as AddressInfo).port;
+  return { config, ops, recovery, console: operatorConsole, url, port, hub, bus, logger, authenticator, security, transports, legacy, cluster, stop, ...(worker ? { accept } : {}) };
 }
 
 /** Listens on the configured host and port; resolves with the URL clients use. */
@@ -176,7 +195,11 @@ async function listen(httpServer: ReturnType<typeof createListener>, config: Con
       resolve();
     });
   });
-  const port = (httpServer.address() as AddressInfo).port;
+  return urlOf(config, (httpServer.address() as AddressInfo).port);
+}
+
+/** The URL clients use for `port`. */
+function urlOf(config: Config, port: number): string {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   return `http${config.tlsCert ? 's' : ''}://${shownHost}:${port}`;
 }

@@ -13,7 +13,9 @@ const SCOPES: readonly Scope[] = [
   { keys: ['jwtPublicKey', 'jwtIssuer', 'jwtAudience'], applies: (c) => c.auth === 'jwt', because: (c) => `only EH_AUTH=jwt reads it (EH_AUTH is ${c.auth})` },
   { keys: ['crossbarTimeoutMs'], applies: (c) => c.auth === 'crossbar', because: (c) => `only EH_AUTH=crossbar reads it (EH_AUTH is ${c.auth})` },
   { keys: ['tokensFile'], applies: (c) => c.auth === 'static', because: (c) => `only EH_AUTH=static reads it (EH_AUTH is ${c.auth})` },
-  { keys: ['redisPrefix', 'clusterHeartbeatMs'], applies: (c) => c.redisUrl !== undefined, because: () => 'it applies to cluster mode only, and EH_REDIS_URL is unset' },
+  { keys: ['redisPrefix'], applies: (c) => c.redisUrl !== undefined, because: () => 'it applies to cluster mode only, and EH_REDIS_URL is unset' },
+  // Workers of one machine renew their snapshots for each other too (EH_WORKERS is 0, one per core, or above 1).
+  { keys: ['clusterHeartbeatMs'], applies: (c) => c.redisUrl !== undefined || c.workers !== 1, because: () => 'it applies to cluster mode and to several workers only, and EH_REDIS_URL is unset with EH_WORKERS=1' },
 ];
 
 /**

@@ -61,6 +61,7 @@ export interface Config {
   clusterHeartbeatMs: number;
   adminToken?: string;
   ipLimitScope: 'node' | 'cluster';
+  workers: number;
 }
 
 /** Every setting, in the order the README table lists them. */
@@ -110,6 +111,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'clusterHeartbeatMs', env: 'EH_CLUSTER_HEARTBEAT_MS', schema: Joi.number().integer().min(100).default(5000), description: "How often a node renews its state in Redis; a node that misses three is dropped from the cluster's counts" },
   { key: 'adminToken', env: 'EH_ADMIN_TOKEN', schema: Joi.string().min(16), description: 'Bearer token for the operator API (`GET /api/stats`, `POST /api/broadcast`, `GET /api/sockets`); unset: that API answers 403' },
   { key: 'ipLimitScope', env: 'EH_IP_LIMIT_SCOPE', schema: Joi.string().valid('node', 'cluster').default('node').when('redisUrl', { not: Joi.exist(), then: Joi.valid(Joi.override, 'node').messages({ 'any.only': 'must be "node" unless EH_REDIS_URL is set' }) }), description: '`EH_MAX_CONNECTIONS_PER_IP` counted per node, or across the `cluster` (through Redis; needs `EH_REDIS_URL`)' },
+  { key: 'workers', env: 'EH_WORKERS', schema: Joi.number().integer().min(0).max(256).default(0), description: 'Worker processes sharing the port, one machine using every core (see docs/SCALING.md): `0` starts one per core (one process when built-in TLS is on), `1` runs a single process as before' },
 ];
 
 /** `EH_MAX_MESSAGE_BYTES` → `--max-message-bytes`. */
@@ -239,6 +241,7 @@ const CROSS_CHECKS: Array<{ key: keyof Config; holds(c: Config): boolean; messag
     holds: (c) => c.legacyPollTimeoutMs < c.legacyHeartbeatTimeoutMs,
     message: 'must be below EH_LEGACY_HEARTBEAT_TIMEOUT_MS, or a 0.9 polling client is timed out while the server holds its poll',
   },
+  { key: 'workers', holds: (c) => c.workers <= 1 || c.tlsCert === undefined, message: 'must be 0 or 1 with built-in TLS (EH_TLS_CERT): workers pin polling sessions by reading their requests, so end TLS at the proxy to run several' },
   { key: 'tlsKey', holds: (c) => c.tlsKey !== undefined || c.tlsCert === undefined, message: 'is required with EH_TLS_CERT (set both for built-in TLS, or neither)' },
 ];
 

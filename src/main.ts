@@ -1,7 +1,8 @@
 // CLI entry: reads the configuration, starts the bridge, prints where to look, stops on signals.
 // Exit codes: 0 after a clean stop, 1 on a start-up failure (a busy port: a restart may succeed), 2 on
 // invalid configuration (a restart cannot help). Both print one line naming what to change, no stack.
-import { ConfigError, loadConfigWithSources } from './config';
+import { Config, ConfigError, loadConfigWithSources } from './config';
+import type { Logger } from 'pino';
 import { createLogger } from './ops/logger';
 import { startApp } from './app';
 import { demoIdentityOf } from './http/demo-api';
@@ -10,6 +11,10 @@ import { ignoredSettings } from './config-notes';
 import { helpText, versionText } from './cli-help';
 import { startFailureText } from './start-failure';
 import { VERSION } from './ops/version';
+import cluster from 'node:cluster';
+import { workerCount } from './workers/worker-count';
+import { forwardToWorkers, startPrimary, WORKER_INDEX_ENV, WORKER_PORT_ENV } from './workers/primary';
+import { startWorker } from './workers/worker';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -31,23 +36,54 @@ async function main(): Promise<void> {
   }
   const config = loaded.config;
   const logger = createLogger(config.logLevel);
-  for (const line of ignoredSettings(loaded)) logger.warn(line);
+  const workers = workerCount(config);
+  if (cluster.isPrimary) for (const line of ignoredSettings(loaded)) logger.warn(line);
+  if (cluster.isPrimary && workers > 1) return runPrimary(config, logger, workers);
+  const workerIndex = cluster.isWorker ? Number(process.env[WORKER_INDEX_ENV]) : undefined;
   let app;
   try {
-    app = await startApp(config, logger);
+    app = workerIndex === undefined ? await startApp(config, logger) : await startWorker(config, logger, workerIndex, Number(process.env[WORKER_PORT_ENV]));
   } catch (err) {
     logger.debug({ err }, 'start-up failed');
     process.stderr.write(`event-horizon: failed to start: ${startFailureText(err, config)}\n`);
     process.exit(1);
   }
-  if (config.demo) {
-    const who = demoIdentityOf(config);
-    process.stdout.write(
-      `\n  Event Horizon is running.\n  Demo page:   ${app.url}/\n  WebSocket:   ${app.url.replace(/^http/, 'ws')}/\n` +
-        (who ? `  Demo token:  ${who.token}  (account ${who.accountId})\n` : '') +
-        `  Simulate a call:  npm run simulate -- --account ${who?.accountId ?? '<account id>'}\n\n`,
-    );
+  if (config.demo && workerIndex === undefined) printDemo(config, app.url);
+  installSignals(config, logger, () => app.stop(), () => {
+    app.authenticator.reload?.();
+    logger.info('credentials reloaded on SIGHUP');
+  });
+}
+
+/** The banner `npm start` prints: where the demo page is, and its token. */
+function printDemo(config: Config, url: string): void {
+  const who = demoIdentityOf(config);
+  process.stdout.write(
+    `\n  Event Horizon is running.\n  Demo page:   ${url}/\n  WebSocket:   ${url.replace(/^http/, 'ws')}/\n` +
+      (who ? `  Demo token:  ${who.token}  (account ${who.accountId})\n` : '') +
+      `  Simulate a call:  npm run simulate -- --account ${who?.accountId ?? '<account id>'}\n\n`,
+  );
+}
+
+/** Several workers: this process only routes; SIGHUP goes on to every worker. */
+async function runPrimary(config: Config, logger: Logger, workers: number): Promise<void> {
+  let primary;
+  try {
+    primary = await startPrimary(config, logger, workers);
+  } catch (err) {
+    logger.debug({ err }, 'start-up failed');
+    process.stderr.write(`event-horizon: failed to start: ${startFailureText(err, config)}\n`);
+    process.exit(1);
   }
+  if (config.demo) printDemo(config, primary.url);
+  installSignals(config, logger, () => primary.stop(), () => {
+    forwardToWorkers('SIGHUP');
+    logger.info({ workers }, 'SIGHUP passed on to every worker');
+  });
+}
+
+/** SIGTERM/SIGINT drain and exit (a second one exits at once); SIGHUP reloads credentials. */
+function installSignals(config: Config, logger: Logger, stop: () => Promise<void>, reload: () => void): void {
   let signals = 0;
   const shutdown = (signal: string) => {
     if (++signals > 1) process.exit(1);
@@ -57,7 +93,7 @@ async function main(): Promise<void> {
       logger.warn('shutdown backstop reached; exiting');
       process.exit(0);
     }, config.shutdownTimeoutMs + 5000).unref();
-    app.stop().then(
+    stop().then(
       () => process.exit(0),
       (err) => {
         logger.error({ err }, 'shutdown failed');
@@ -69,8 +105,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGHUP', () => {
     try {
-      app.authenticator.reload?.();
-      logger.info('credentials reloaded on SIGHUP');
+      reload();
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'reload on SIGHUP failed; keeping the previous credentials');
     }

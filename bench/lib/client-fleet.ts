@@ -46,7 +46,7 @@ async function connectAll(cmd: Extract<FleetCommand, { type: 'connect' }>): Prom
   let firstError: string | undefined;
   await pooled(cmd.specs, cmd.concurrency, started + cmd.deadlineMs, async (spec) => {
     try {
-      const client = await LeanClient.connect(protocol, cmd.base, cmd.timeoutMs);
+      const client = await LeanClient.connect(protocol, cmd.base, cmd.timeoutMs, cmd.localAddress);
       client.onEvent = onEvent;
       clients.push(client);
       await client.subscribe(spec, cmd.token);
@@ -104,6 +104,9 @@ process.on('message', (cmd: FleetCommand) => {
       break;
     case 'report':
       tally.report();
+      break;
+    case 'count-open':
+      send({ type: 'open', open: clients.filter((c) => c.socket.readyState === c.socket.OPEN).length });
       break;
     case 'churn':
       void churn(cmd);

@@ -42,12 +42,14 @@ export class LeanClient {
     socket.on('close', () => this.waiter?.reject(new Error('connection closed')));
   }
 
-  static async connect(protocol: WireProtocol, base: string, timeoutMs: number): Promise<LeanClient> {
+  /** `localAddress`: a loopback source address of its own (127.0.0.N), so one port's clients are not capped by one address's ephemeral ports. */
+  static async connect(protocol: WireProtocol, base: string, timeoutMs: number, localAddress?: string): Promise<LeanClient> {
     const sid = protocol.name === 'socket.io-0.9' ? await legacySessionId(base, timeoutMs) : undefined;
     const socket = new WebSocket(protocol.url(base, sid), protocol.subprotocols ?? [], {
       perMessageDeflate: false,
       skipUTF8Validation: true,
       handshakeTimeout: timeoutMs,
+      ...(localAddress ? { localAddress } : {}),
     });
     const client = new LeanClient(protocol, socket, timeoutMs);
     const steps = protocol.hello?.() ?? [];

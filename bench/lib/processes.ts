@@ -97,6 +97,44 @@ export function cpuMillis(pid: number): number {
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
+/** A process and every descendant (a multi-worker server's workers), from /proc. */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const task of fs.readdirSync(`/proc/${out[i]}/task`)) {
+        const children = fs.readFileSync(`/proc/${out[i]}/task/${task}/children`, 'utf8').trim();
+        if (children) out.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
+/** {@link cpuMillis} summed over a process and its descendants (exited ones no longer count). */
+export function treeCpuMillis(pid: number): number {
+  return processTree(pid).reduce((n, p) => {
+    try {
+      return n + cpuMillis(p);
+    } catch {
+      return n;
+    }
+  }, 0);
+}
+
+/** {@link rssKib} summed over a process and its descendants. */
+export function treeRssKib(pid: number): number {
+  return processTree(pid).reduce((n, p) => {
+    try {
+      return n + rssKib(p);
+    } catch {
+      return n;
+    }
+  }, 0);
+}
+
 /** CPU time the whole machine spent busy (all cores, every process) in milliseconds (from /proc/stat). */
 export function machineBusyMillis(): number {
   const [user, nice, system, , , irq, softirq, steal] = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);

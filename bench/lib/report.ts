@@ -14,14 +14,17 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+/** Deliveries per server CPU-second as a ratio to the native ceiling's (`×`), or a dash. */
+const nativeRatio = (r: ResultRow) => (typeof r['ratioToNativePerCpu'] === 'number' ? `${(r['ratioToNativePerCpu'] as number).toFixed(2)}×` : '–');
+
 /** Markdown tables for every scenario present in `rows`. */
 export function renderTables(rows: ResultRow[]): string {
   const of = (s: ResultRow['scenario']) => rows.filter((r) => r.scenario === s);
   const out: string[] = [];
   if (of('fanout').length) {
     out.push('#### Fan-out (one binding; events published as fast as every client receives them, about 4,000 deliveries in flight)');
-    out.push(table(['clients', 'system', 'deliveries/s', 'vs ceiling', 'p50 ms', 'p99 ms', 'server CPU', 'deliveries per CPU-s', 'client fleets CPU', 'rest of machine CPU', 'notes'],
-      of('fanout').map((r) => [r.variant, r.label, num(r['deliveriesPerSec']), ratio(r), num(lat(r).p50), num(lat(r).p99), pct(r['serverCpuPct']), num(r['deliveriesPerCpuSec']), pct(r['fleetCpuPct']), pct(r['restOfMachineCpuPct']), fail(r)])));
+    out.push(table(['clients', 'system', 'deliveries/s', 'vs minimal Node', 'p50 ms', 'p99 ms', 'server CPU', 'deliveries per CPU-s', 'per CPU-s vs native', 'client fleets CPU', 'rest of machine CPU', 'notes'],
+      of('fanout').map((r) => [r.variant, r.label, num(r['deliveriesPerSec']), ratio(r), num(lat(r).p50), num(lat(r).p99), pct(r['serverCpuPct']), num(r['deliveriesPerCpuSec']), nativeRatio(r), pct(r['fleetCpuPct']), pct(r['restOfMachineCpuPct']), fail(r)])));
   }
   if (of('console').length) {
     out.push('#### Fan-out with the operator console open (raw WebSocket, same server; medians of rounds alternating closed/open, range in brackets)');
@@ -34,8 +37,13 @@ export function renderTables(rows: ResultRow[]): string {
   }
   if (of('routing').length) {
     out.push('#### Routing (one client per account binding, events spread over the accounts, a fixed window of events in flight; CPU in % of one core while measuring)');
-    out.push(table(['accounts', 'system', 'clients', 'events routed/s', 'vs ceiling', 'p50 ms', 'p99 ms', 'broker bindings', 'server CPU', 'events per server CPU-s', 'broker CPU', 'publisher CPU', 'client fleets CPU', 'rest of machine CPU', 'notes'],
-      of('routing').map((r) => [r.variant, r.label, num(r['clients']), num(r['eventsPerSec']), ratio(r), num(lat(r).p50), num(lat(r).p99), num(r['brokerBindings']), pct(r['serverCpuPct']), num(r['deliveriesPerCpuSec']), pct(r['brokerCpuPct']), pct(r['publisherCpuPct']), pct(r['fleetCpuPct']), pct(r['restOfMachineCpuPct']), fail(r)])));
+    out.push(table(['accounts', 'system', 'clients', 'events routed/s', 'vs minimal Node', 'p50 ms', 'p99 ms', 'broker bindings', 'server CPU', 'events per server CPU-s', 'per CPU-s vs native fan-out', 'broker CPU', 'publisher CPU', 'client fleets CPU', 'rest of machine CPU', 'notes'],
+      of('routing').map((r) => [r.variant, r.label, num(r['clients']), num(r['eventsPerSec']), ratio(r), num(lat(r).p50), num(lat(r).p99), num(r['brokerBindings']), pct(r['serverCpuPct']), num(r['deliveriesPerCpuSec']), nativeRatio(r), pct(r['brokerCpuPct']), pct(r['publisherCpuPct']), pct(r['fleetCpuPct']), pct(r['restOfMachineCpuPct']), fail(r)])));
+  }
+  if (of('crash').length) {
+    out.push('#### A worker SIGKILLed mid-stream (2 workers; survivors = clients of the other worker)');
+    out.push(table(['load', 'system', 'clients', 'cut', 'deliveries/s before (all clients)', 'survivors got/s after', 'expected after', 'ratio', 'p99 ms before', 'p99 ms after', 'new worker after ms', 'cut clients back (connect + subscribe) ms'],
+      of('crash').map((r) => [r.variant, r.label, num(r['clients']), num(r['cutClients']), num(r['survivorDeliveriesPerSecBefore']), num(r['survivorDeliveriesPerSecAfter']), num(r['expectedSurvivorPerSec']), num(r['survivorRatio']), num(r['p99Before']), num(r['p99After']), num(r['workerRestartMs']), num(r['reconnectMs'])])));
   }
   if (of('latency').length) {
     out.push('#### Latency at a steady rate (publish → receive; ratio = ceiling p50 / this p50)');

@@ -11,10 +11,10 @@ import { forkTs, freePort, nextMessage, sleep, stopChild } from './processes';
 import type { ProtocolName } from './wire-protocols';
 import { BENCH_ADMIN_TOKEN } from './console-stream';
 
-export type SystemName = 'ceiling' | 'eh-ws' | 'eh-sio' | 'eh-sio09' | 'plain-sio' | 'web-stomp' | 'broker-hop';
+export type SystemName = 'native' | 'ceiling' | 'eh-ws-2w' | 'eh-ws' | 'eh-sio' | 'eh-sio09' | 'plain-sio' | 'web-stomp' | 'broker-hop';
 
 /** Which server process a system runs on (Event Horizon serves three client generations). */
-type ServerKind = 'ceiling' | 'event-horizon' | 'plain-sio' | 'broker' | 'none';
+type ServerKind = 'native' | 'ceiling' | 'event-horizon' | 'event-horizon-2w' | 'plain-sio' | 'broker' | 'none';
 
 export interface SystemInfo {
   name: SystemName;
@@ -24,8 +24,10 @@ export interface SystemInfo {
 }
 
 export const SYSTEMS: Record<SystemName, SystemInfo> = {
-  ceiling: { name: 'ceiling', label: 'ceiling (minimal ws, pre-built frame)', protocol: 'ws-envelope', server: 'ceiling' },
+  native: { name: 'native', label: 'native ceiling (C, epoll, pre-built frame)', protocol: 'ws-envelope', server: 'native' },
+  ceiling: { name: 'ceiling', label: 'minimal Node (ws, pre-built frame)', protocol: 'ws-envelope', server: 'ceiling' },
   'eh-ws': { name: 'eh-ws', label: 'Event Horizon, raw WebSocket', protocol: 'ws-envelope', server: 'event-horizon' },
+  'eh-ws-2w': { name: 'eh-ws-2w', label: 'Event Horizon, raw WebSocket, 2 workers', protocol: 'ws-envelope', server: 'event-horizon-2w' },
   'eh-sio': { name: 'eh-sio', label: 'Event Horizon, Socket.IO v4', protocol: 'socket.io-v4', server: 'event-horizon' },
   'eh-sio09': { name: 'eh-sio09', label: 'Event Horizon, Socket.IO 0.9', protocol: 'socket.io-0.9', server: 'event-horizon' },
   'plain-sio': { name: 'plain-sio', label: 'plain Socket.IO v4', protocol: 'socket.io-v4', server: 'plain-sio' },
@@ -99,9 +101,11 @@ export interface StartOptions {
 export async function startServer(kind: ServerKind, opts: StartOptions): Promise<RunningServer> {
   const port = await freePort();
   switch (kind) {
-    case 'event-horizon': {
+    case 'event-horizon':
+    case 'event-horizon-2w': {
       const tokens = writeTokens(opts.accounts);
-      const args = ['--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn', '--tokens-file', tokens, '--amqp-url', AMQP_URL, '--admin-token', BENCH_ADMIN_TOKEN];
+      const workers = kind === 'event-horizon' ? '1' : '2';
+      const args = ['--port', String(port), '--host', '127.0.0.1', '--log-level', process.env['BENCH_EH_LOG_LEVEL'] ?? 'warn', '--tokens-file', tokens, '--amqp-url', AMQP_URL, '--workers', workers, '--admin-token', BENCH_ADMIN_TOKEN];
       const child = forkTs('lib/bounded-server.ts', args, { logName: opts.logName, nodeFlags: ['--expose-gc', ...(opts.nodeFlags ?? [])] });
       const exited = new Promise<never>((_, reject) =>
         child.once('exit', (code) => reject(new Error(`Event Horizon exited (code ${code}) before it was ready; see bench/results/logs/${opts.logName}.log`))),
@@ -109,6 +113,11 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
       exited.catch(() => undefined);
       await Promise.race([untilReady(`http://127.0.0.1:${port}/readyz`, 20_000), exited]);
       return running(child, port);
+    }
+    case 'native': {
+      const child = forkTs('baselines/native-ceiling.ts', ['--port', String(port), '--amqp-url', AMQP_URL], { logName: opts.logName });
+      const { pid } = await nextMessage<{ type: 'listening'; pid: number }>(child, 'listening', 60_000);
+      return { base: `http://127.0.0.1:${port}`, pid, stop: () => stopChild(child) };
     }
     case 'ceiling':
     case 'plain-sio': {

@@ -79,7 +79,7 @@ export const FULL: Sizes = {
 
 /** One measured row: a scenario, its variant (size), a system and its numbers. */
 export interface ResultRow {
-  scenario: 'fanout' | 'console' | 'routing' | 'latency' | 'memory' | 'churn';
+  scenario: 'fanout' | 'console' | 'routing' | 'latency' | 'memory' | 'churn' | 'crash';
   variant: string;
   system: SystemName;
   label: string;
@@ -96,6 +96,8 @@ export interface BenchContext {
   log(line: string): void;
   /** Forks fleets of at most this many clients each. */
   clientsPerFleet: number;
+  /** The native ceiling's deliveries per CPU-second in the largest fan-out measured, the reference for routing rows. */
+  nativeDeliveriesPerCpuSec?: number;
   /** Waits until the servers and the broker are idle (a previous run's backlog drained); logs long waits. */
   settle(): Promise<void>;
 }
@@ -108,4 +110,20 @@ export function ratiosAgainstCeiling(rows: ResultRow[], metric: string): void {
     const value = row[metric];
     if (typeof value === 'number') row.ratioToCeiling = Math.round((value / ceiling) * 100) / 100;
   }
+}
+
+/**
+ * Fills `ratioToNativePerCpu`: each row's deliveries per server CPU-second over the native ceiling's
+ * (`reference`, or the native row among `rows`). Returns the reference used.
+ * @example const native = ratiosAgainstNative(rows); // fan-out variant; routing: ratiosAgainstNative(rows, ctx.nativeDeliveriesPerCpuSec)
+ */
+export function ratiosAgainstNative(rows: ResultRow[], reference?: number): number | undefined {
+  const own = rows.find((r) => r.system === 'native')?.['deliveriesPerCpuSec'];
+  const native = typeof own === 'number' && own > 0 ? own : reference;
+  if (!native) return undefined;
+  for (const row of rows) {
+    const value = row['deliveriesPerCpuSec'];
+    if (typeof value === 'number') row['ratioToNativePerCpu'] = Math.round((value / native) * 100) / 100;
+  }
+  return native;
 }

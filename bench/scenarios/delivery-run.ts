@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { AMQP_URL, BENCH_VHOST, brokerPid } from '../lib/broker';
 import { LatencyHistogram } from '../lib/histogram';
 import type { FleetCommand, FleetReport, PublisherCommand, PublisherReport, PublishTarget } from '../lib/messages';
-import { cpuMillis, forkTs, machineBusyMillis, nextMessage, sleep, stopChild } from '../lib/processes';
+import { treeCpuMillis, forkTs, machineBusyMillis, nextMessage, sleep, stopChild } from '../lib/processes';
 import { BENCH_TOKEN, RunningServer, SystemInfo } from '../lib/systems';
 import type { SubscriptionSpec } from '../lib/wire-protocols';
 
@@ -54,7 +54,7 @@ function cpuOfOthers(publisher: ChildProcess, fleets: ChildProcess[], serverPid:
   const broker = brokerPid();
   const read = (pid: number | undefined) => {
     try {
-      return pid ? cpuMillis(pid) : 0;
+      return pid ? treeCpuMillis(pid) : 0;
     } catch {
       return 0; // the process is gone
     }
@@ -130,14 +130,14 @@ export async function deliveryRun(o: DeliveryRunOptions): Promise<DeliveryResult
     await connectedMsg;
     await sleep(o.warmupMs);
     const pid = o.server.pid;
-    const cpu0 = pid ? cpuMillis(pid) : 0;
+    const cpu0 = pid ? treeCpuMillis(pid) : 0;
     const others = cpuOfOthers(publisher, fleets, pid);
     const t0 = Date.now();
     for (const fleet of fleets) send(fleet, { type: 'measure', trackSeq: track, completeAt });
     await sleep(o.measureMs);
     const stats = fleets.map((fleet) => nextMessage<Extract<FleetReport, { type: 'stats' }>>(fleet, 'stats', 10_000));
     for (const fleet of fleets) send(fleet, { type: 'report' });
-    const cpuMs = pid ? cpuMillis(pid) - cpu0 : undefined;
+    const cpuMs = pid ? treeCpuMillis(pid) - cpu0 : undefined;
     const wallMs = Date.now() - t0;
     const otherCpuPct = others(wallMs);
     const reports = await Promise.all(stats);

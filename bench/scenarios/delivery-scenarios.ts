@@ -1,7 +1,7 @@
 // Owns the three delivery scenarios: fan-out (one binding, many clients, as fast as delivery keeps
 // up), routing (one client per account binding) and latency at a steady rate next to the broker hop.
 // Knows nothing about how clients or servers are started beyond deliveryRun and the context.
-import { BenchContext, ResultRow, ratiosAgainstCeiling } from './context';
+import { BenchContext, ResultRow, ratiosAgainstCeiling, ratiosAgainstNative } from './context';
 import { deliveryRun, DeliveryRunOptions } from './delivery-run';
 import { accountPerClient, oneBinding } from './layouts';
 import type { SystemInfo } from '../lib/systems';
@@ -59,6 +59,7 @@ export async function fanout(ctx: BenchContext): Promise<void> {
       receiversPerEvent: clients,
     }));
     ratiosAgainstCeiling(rows, 'deliveriesPerSec');
+    ctx.nativeDeliveriesPerCpuSec = ratiosAgainstNative(rows) ?? ctx.nativeDeliveriesPerCpuSec;
     ctx.rows.push(...rows);
   }
 }
@@ -73,7 +74,8 @@ const hopFirst = (systems: SystemInfo[]) => [...systems.filter((s) => s.name ===
  * broker hop row (publisher → one amqplib consumer, same window) is the broker's own limit here.
  */
 export async function routing(ctx: BenchContext): Promise<void> {
-  const systems = hopFirst(ctx.systems);
+  // The native ceiling writes every event to every client: a fan-out reference only.
+  const systems = hopFirst(ctx.systems.filter((s) => s.name !== 'native'));
   const { routingClients, stompMaxClients } = ctx.sizes;
   const rows = await runEach(ctx, 'routing', `${routingClients} accounts`, systems, (s) => {
     const clients = s.name === 'web-stomp' ? Math.min(stompMaxClients, routingClients) : routingClients;
@@ -88,6 +90,7 @@ export async function routing(ctx: BenchContext): Promise<void> {
     };
   });
   ratiosAgainstCeiling(rows, 'eventsPerSec');
+  ratiosAgainstNative(rows, ctx.nativeDeliveriesPerCpuSec);
   ctx.rows.push(...rows);
 }
 
@@ -100,7 +103,8 @@ export async function latency(ctx: BenchContext): Promise<void> {
   const { latencyClients, latencyRates, stompMaxClients } = ctx.sizes;
   for (const perSecond of latencyRates) {
     // Quick mode keeps 10,000/s to the rows its targets read: every peer there measures the broker's limit.
-    const systems = perSecond >= 10_000 && !ctx.sizes.everySystemAt10k ? ctx.systems.filter((s) => AT_10K.has(s.name)) : ctx.systems;
+    const candidates = ctx.systems.filter((s) => s.name !== 'native');
+    const systems = perSecond >= 10_000 && !ctx.sizes.everySystemAt10k ? candidates.filter((s) => AT_10K.has(s.name)) : candidates;
     const rows = await runEach(ctx, 'latency', `${latencyClients} clients, ${perSecond.toLocaleString('en-US')}/s`, hopFirst(systems), (s) => {
       const clients = s.name === 'web-stomp' ? Math.min(stompMaxClients, latencyClients) : latencyClients;
       return {

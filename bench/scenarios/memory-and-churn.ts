@@ -5,12 +5,12 @@ import type { ChildProcess } from 'node:child_process';
 import { BENCH_VHOST } from '../lib/broker';
 import { LatencyHistogram } from '../lib/histogram';
 import type { FleetReport } from '../lib/messages';
-import { forkTs, nextMessage, rssKib, sleep, stopChild } from '../lib/processes';
+import { forkTs, nextMessage, treeRssKib, sleep, stopChild } from '../lib/processes';
 import { BENCH_TOKEN, startServer } from '../lib/systems';
 import { BenchContext, ResultRow, ratiosAgainstCeiling } from './context';
 import { oneBinding } from './layouts';
 
-const MEMORY_SYSTEMS = new Set(['ceiling', 'eh-ws', 'eh-sio', 'eh-sio09', 'plain-sio']);
+const MEMORY_SYSTEMS = new Set(['native', 'ceiling', 'eh-ws-2w', 'eh-ws', 'eh-sio', 'eh-sio09', 'plain-sio']);
 
 async function closeFleets(fleets: ChildProcess[]): Promise<void> {
   await Promise.all(
@@ -34,7 +34,7 @@ export async function memory(ctx: BenchContext): Promise<void> {
       try {
         await sleep(500);
         const heapBefore = await server.collectGarbage?.();
-        const before = rssKib(server.pid!);
+        const before = treeRssKib(server.pid!);
         const { specs } = oneBinding(connections);
         const fleetCount = Math.max(1, Math.ceil(connections / ctx.clientsPerFleet));
         const per = Math.ceil(connections / fleetCount);
@@ -43,13 +43,13 @@ export async function memory(ctx: BenchContext): Promise<void> {
           const fleet = forkTs('lib/client-fleet.ts', [], { logName: `memory-fleet-${f}` });
           fleets.push(fleet);
           ready.push(nextMessage(fleet, 'ready', 240_000));
-          fleet.send({ type: 'connect', protocol: system.protocol, base: server.base, vhost: BENCH_VHOST, token: BENCH_TOKEN, specs: specs.slice(f * per, (f + 1) * per), concurrency: 100, timeoutMs: 15_000, deadlineMs: 200_000 });
+          fleet.send({ type: 'connect', protocol: system.protocol, base: server.base, vhost: BENCH_VHOST, token: BENCH_TOKEN, specs: specs.slice(f * per, (f + 1) * per), concurrency: 100, timeoutMs: 15_000, deadlineMs: 200_000, localAddress: `127.0.0.${2 + f}` });
         }
         const readies = await Promise.all(ready);
         const connected = readies.reduce((n, r) => n + r.connected, 0);
         await sleep(ctx.sizes.memoryIdleMs); // idle: handshakes and subscribes settle
         const heapAfter = await server.collectGarbage?.(); // RSS then holds what the connections keep, not their garbage
-        const after = rssKib(server.pid!);
+        const after = treeRssKib(server.pid!);
         const perConnectionKib = connected > 0 ? Math.round(((after - before) / connected) * 10) / 10 : undefined;
         const failed = readies.reduce((n, r) => n + r.failed, 0);
         const row: ResultRow = { scenario: 'memory', variant: `${connections} connections`, system: system.name, label: system.label, connected, failed, rssBeforeMiB: Math.round(before / 1024), rssAfterMiB: Math.round(after / 1024), perConnectionKib };
@@ -75,7 +75,7 @@ export async function memory(ctx: BenchContext): Promise<void> {
 export async function churn(ctx: BenchContext): Promise<void> {
   const rows: ResultRow[] = [];
   const spec = oneBinding(1).specs[0]!;
-  for (const system of ctx.systems.filter((s) => s.name !== 'broker-hop')) {
+  for (const system of ctx.systems.filter((s) => s.name !== 'broker-hop' && s.name !== 'native')) {
     await ctx.settle();
     ctx.log(`churn: ${system.label}`);
     const fleet = forkTs('lib/client-fleet.ts', [], { logName: 'churn-fleet' });

@@ -1,5 +1,6 @@
 // Owns this node's part in a cluster: the Redis link, the Socket.IO Redis adapter, the heartbeat that
-// keeps its snapshot in Redis, broadcasts, stats and the admin API. Without a Redis URL: a cluster of one.
+// keeps its snapshot in Redis, broadcasts, stats and the admin API. Without a Redis URL: a cluster of one,
+// or, for a worker of a multi-worker machine, the machine's workers (reached through its primary).
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -20,8 +21,10 @@ import { Broadcaster, BroadcasterOptions, BroadcastMessage, BroadcastResult } fr
 import { NodeRegistry } from './node-registry';
 import { ClusterStats, clusterStats, forAccount, NodeSnapshot, nodeSnapshot, NodeVitals } from './node-stats';
 import { RedisLink } from './redis-link';
-import { ClusterConnectionLimiter } from './ip-limit';
-import { RevocationRelay } from './revocations';
+import type { ClusterConnectionLimiter } from './ip-limit';
+import type { RevocationRelay } from './revocations';
+import { buildRelays } from './relays';
+import type { PeerLink } from './peer-link';
 import { RedisHistory } from './redis-history';
 import { HistoryWriter } from './history-writer';
 import { SessionDirectory } from './session-directory';
@@ -55,6 +58,8 @@ export interface SocketRestore {
 const WEBSOCKETS_QUERY = 'eh:websockets';
 /** The server-side event through which nodes ask each other for their Socket.IO connections (of a room). */
 const SOCKETS_QUERY = 'eh:sockets';
+/** The server-side event through which the workers of one machine (without Redis) ask each other for their snapshots. */
+const SNAPSHOT_QUERY = 'eh:snapshot';
 /** How long other nodes have to answer a question (the Redis adapter's request timeout). */
 const NODE_ANSWER_MS = 2000;
 
@@ -74,6 +79,12 @@ export interface ClusterParts {
   socketRestore?: SocketRestore;
 }
 
+/** This node as worker `index` of a machine; `link` reaches the machine's other workers (through its primary). */
+export interface ClusterWorker {
+  index: number;
+  link: PeerLink;
+}
+
 /** Where this node's Redis stands: not configured, connected, or away (serving locally). */
 export type RedisStatus = 'off' | 'up' | 'down';
 
@@ -85,8 +96,8 @@ export type RedisStatus = 'off' | 'up' | 'down';
  * await cluster.start(url); … await cluster.close();
  */
 export class Cluster {
-  /** This node's name in stats and logs: host, pid and a random suffix. */
-  readonly node = `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  /** This node's name in stats and logs: host, pid, the worker index (`-wN`) and a random suffix. */
+  readonly node: string;
   readonly api: RequestHandler;
   readonly link?: RedisLink;
   private readonly registry?: NodeRegistry;
@@ -107,12 +118,17 @@ export class Cluster {
   private redisLosses = 0;
   private vitals?: () => Omit<NodeVitals, 'redis'>;
   private connectionDirectory?: ConnectionDirectory;
+  /** Set for a worker of a machine without Redis: its siblings are its cluster (Socket.IO cluster adapter, IPC relay). */
+  private readonly siblings?: PeerLink;
   /** Shared history and session records, when Redis is configured and recovery is on. */
   readonly shared?: SharedHistoryParts;
 
-  constructor(config: ClusterConfig, private readonly logger: Logger) {
+  /** `worker`: this node is one worker of a machine (see ClusterWorker); without it, a process of its own. */
+  constructor(config: ClusterConfig, private readonly logger: Logger, worker?: ClusterWorker) {
+    this.node = `${os.hostname()}-${process.pid}${worker ? `-w${worker.index}` : ''}-${randomBytes(3).toString('hex')}`;
     this.prefix = config.redisPrefix;
     this.heartbeatMs = config.clusterHeartbeatMs;
+    if (worker && !config.redisUrl) this.siblings = worker.link;
     if (config.redisUrl) {
       this.link = new RedisLink({ url: config.redisUrl, logger, clientName: `event-horizon:${this.node}` });
       this.registry = new NodeRegistry(this.link.commands, this.prefix, this.heartbeatMs * 3);
@@ -120,9 +136,6 @@ export class Cluster {
         if (up) this.beat();
         else this.redisLosses++;
       });
-      // A token another node found dead is refused here for as long as a driver may cache it.
-      this.relay = new RevocationRelay(config.authCacheTtl * 1000 + 5000, logger);
-      this.relay.connect(this.link, `${this.prefix}:cluster:revoked`, this.node);
       if (config.recoveryWindowMs > 0) {
         const link = this.link;
         const nodeTag = randomBytes(6).toString('hex');
@@ -138,13 +151,10 @@ export class Cluster {
           liveTtlMs: config.recoveryWindowMs + this.heartbeatMs * 3,
         };
       }
-      if (config.ipLimitScope === 'cluster' && config.maxConnectionsPerIp > 0) {
-        this.limiter = new ClusterConnectionLimiter(config.maxConnectionsPerIp);
-        this.limiter.connect({ link: this.link, channel: `${this.prefix}:cluster:ip`, node: this.node, staleMs: this.heartbeatMs * 3 });
-        const limiter = this.limiter;
-        this.onHeartbeat(() => limiter.publishSnapshot());
-      }
     }
+    const relays = buildRelays(config, logger, this.node, { ...(this.link ? { redis: this.link } : {}), ...(worker ? { machine: worker.link } : {}) }, (l) => this.onHeartbeat(l));
+    this.relay = relays.relay;
+    this.limiter = relays.limiter;
     this.api = adminApi({
       adminToken: config.adminToken,
       stats: (account) => this.stats(account),
@@ -158,7 +168,7 @@ export class Cluster {
   /** What the security parts take from the cluster: the cross-node IP cap and token revocations. */
   get securityOptions(): SecurityOptions {
     const relay = this.relay;
-    if (!relay) return {};
+    if (!relay) return this.limiter ? { limiter: this.limiter } : {};
     return {
       ...(this.limiter ? { limiter: this.limiter } : {}),
       wrapAuthenticator: (authenticator) => relay.guard(authenticator),
@@ -176,11 +186,16 @@ export class Cluster {
     name: 'redis',
     check: (): { ok: boolean; state: string; detail: string } => {
       const status = this.redisStatus;
-      if (status === 'off') return { ok: true, state: 'off', detail: 'not configured (single node)' };
+      if (status === 'off') return { ok: true, state: 'off', detail: this.siblings ? 'not configured (the workers of one machine)' : 'not configured (single node)' };
       if (status === 'up') return { ok: true, state: 'ok', detail: 'connected' };
       return { ok: true, state: 'degraded', detail: 'unreachable: serving this node locally' };
     },
   };
+
+  /** True while the other nodes can be asked: Redis is up, or this worker's siblings are one IPC hop away. */
+  private get peersUp(): boolean {
+    return this.siblings !== undefined || this.link?.up === true;
+  }
 
   get redisStatus(): RedisStatus {
     if (!this.link) return 'off';
@@ -197,10 +212,10 @@ export class Cluster {
     this.hub = hub;
     this.listed = listed;
     this.vitals = parts.vitals;
-    this.connectionDirectory = new ConnectionDirectory({ hub, node: this.node, expiresAt: parts.expiresAt, clusterUp: () => this.redisStatus === 'up' });
+    this.connectionDirectory = new ConnectionDirectory({ hub, node: this.node, expiresAt: parts.expiresAt, clusterUp: () => this.peersUp });
     this.connectionDirectory.attach(io);
     this.broadcaster = new Broadcaster({ io, node: this.node, fanout, ackTimeoutMs: NODE_ANSWER_MS });
-    if (!this.link) return;
+    if (!this.link && !this.siblings) return;
     // Another node's websockets API asks for this node's connections of an account.
     io.on(WEBSOCKETS_QUERY, (accountId: unknown, socketId: unknown, ack: unknown) => {
       if (typeof accountId !== 'string' || typeof ack !== 'function') return;
@@ -212,6 +227,15 @@ export class Cluster {
       if (typeof ack !== 'function') return;
       answerQuery(ack as (answer: unknown) => void, () => this.localSockets(typeof room === 'string' ? room : undefined), { node: this.node, logger: this.logger, query: SOCKETS_QUERY });
     });
+    if (this.siblings) {
+      // The workers of one machine ask each other for their snapshots (stats); the cluster adapter carries it.
+      io.on(SNAPSHOT_QUERY, (ack: unknown) => {
+        if (typeof ack === 'function') answerQuery(ack as (answer: unknown) => void, () => this.snapshot(), { node: this.node, logger: this.logger, query: SNAPSHOT_QUERY });
+      });
+      this.broadcaster.enableCluster(() => true);
+      return;
+    }
+    if (!this.link) return;
     const { pub, sub } = this.link.adapterClients();
     const adapterOptions = { key: `${this.prefix}:socket.io`, requestsTimeout: NODE_ANSWER_MS };
     const restore = parts.socketRestore;
@@ -224,6 +248,10 @@ export class Cluster {
   /** Connects to Redis (in the background when it is away) and starts the heartbeat. */
   async start(url: string): Promise<void> {
     this.url = url;
+    if (this.siblings) {
+      this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
+      this.heartbeat.unref();
+    }
     if (!this.link) return;
     await this.link.start();
     this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
@@ -258,6 +286,11 @@ export class Cluster {
       } catch (err) {
         this.logger.debug({ err: (err as Error).message }, 'cluster stats unavailable; answering for this node');
       }
+    }
+    if (this.siblings && this.io) {
+      const { answers } = await askOtherNodes<unknown>(this.io, SNAPSHOT_QUERY, [], NODE_ANSWER_MS);
+      const live = answers.filter((a): a is NodeSnapshot => typeof a === 'object' && a !== null && !isQueryFailure(a) && 'node' in a);
+      stats = clusterStats([this.snapshot(), ...live], 'cluster');
     }
     stats ??= clusterStats([this.snapshot()], 'local');
     return accountId === undefined ? stats : forAccount(stats, accountId);
@@ -299,7 +332,7 @@ export class Cluster {
   async sockets(room?: string): Promise<{ scope: 'cluster' | 'local'; sockets: SocketView[] }> {
     const local = this.localSockets(room);
     const io = this.io;
-    if (!io || !this.link?.up) return { scope: 'local', sockets: local };
+    if (!io || !this.peersUp) return { scope: 'local', sockets: local };
     const { answers, shortfall } = await askOtherNodes<unknown>(io, SOCKETS_QUERY, [room ?? null], NODE_ANSWER_MS);
     if (shortfall !== undefined) {
       this.logger.debug({ err: shortfall }, 'cluster-wide socket list incomplete; answering for this node');
@@ -315,7 +348,7 @@ export class Cluster {
    */
   async peerWebsocketViews(accountId: string, socketId: string | undefined): Promise<Record<string, unknown>[]> {
     const io = this.io;
-    if (!io || !this.link?.up) return [];
+    if (!io || !this.peersUp) return [];
     const { answers, shortfall } = await askOtherNodes<unknown>(io, WEBSOCKETS_QUERY, [accountId, socketId ?? null], NODE_ANSWER_MS);
     if (shortfall !== undefined) this.logger.warn({ err: shortfall }, 'websockets API: a node did not answer; listing the others');
     for (const failed of answers.filter(isQueryFailure)) this.logger.warn({ err: failed.error, peer: failed.node }, 'websockets API: a node could not list its connections; listing the others');

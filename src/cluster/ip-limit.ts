@@ -2,7 +2,7 @@
 // other nodes announce over Redis pub/sub. Knows IPs and counts only, never sockets or requests.
 import { ConnectionLimiter } from '../guard/connection-limiter';
 import { limitKeyOf } from '../guard/address-group';
-import type { RedisLink } from './redis-link';
+import type { PeerLink } from './peer-link';
 
 /** One announcement: a node's count for one IP, or all of its counts (heartbeat). */
 interface Announcement {
@@ -13,7 +13,7 @@ interface Announcement {
 }
 
 export interface ClusterLimitLink {
-  link: RedisLink;
+  link: PeerLink;
   channel: string;
   node: string;
   /** Counts from a node not heard of for this long are forgotten (it died, or Redis is away). */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Authenticator, AuthResult } from '../auth/authenticator';
 import { ErrorText } from '../protocol/error-texts';
-import type { RedisLink } from './redis-link';
+import type { PeerLink } from './peer-link';
 
 export type TokenEndReason = 'expired' | 'invalid';
 
@@ -33,7 +33,7 @@ function hashOf(token: string): string {
 export class RevocationRelay {
   /** Token hashes another node found dead, with when to forget them. */
   private readonly recent = new Map<string, { until: number; reason: TokenEndReason }>();
-  private link?: RedisLink;
+  private link?: PeerLink;
   private channel = '';
   private node = '';
   private lifetime?: TokenEnder;
@@ -41,7 +41,7 @@ export class RevocationRelay {
   /** `memoryMs`: how long a dead token is refused here (cover the auth driver's cache TTL). */
   constructor(private readonly memoryMs: number, private readonly logger: Logger) {}
 
-  connect(link: RedisLink, channel: string, node: string): void {
+  connect(link: PeerLink, channel: string, node: string): void {
     this.link = link;
     this.channel = channel;
     this.node = node;

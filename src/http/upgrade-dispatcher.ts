@@ -16,14 +16,25 @@ export interface Gate {
   admit(req: IncomingMessage, startsSession: boolean): Refusal | undefined;
 }
 
+/** How the dispatcher treats connections. */
+export interface DispatchOptions {
+  /**
+   * Close every connection after its response (`Connection: close`): a worker's primary routes each
+   * connection by its first request, so a kept-alive connection would carry the next session's request
+   * to the wrong worker.
+   */
+  oneRequestPerConnection?: boolean;
+}
+
 const REASONS: Record<Refusal['status'], string> = { 403: 'Forbidden', 429: 'Too Many Requests' };
 
 /**
  * Installs the transports in front of the plain routes on `server`.
  * @example installDispatcher(httpServer, transports, security.admission, routes);
  */
-export function installDispatcher(server: Server, transports: readonly Transport[], gate: Gate, routes: (req: IncomingMessage, res: ServerResponse) => void): void {
+export function installDispatcher(server: Server, transports: readonly Transport[], gate: Gate, routes: (req: IncomingMessage, res: ServerResponse) => void, options: DispatchOptions = {}): void {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (options.oneRequestPerConnection) res.shouldKeepAlive = false;
     const transport = transports.find((t) => t.claimsRequest(req));
     if (!transport) return routes(req, res);
     const refusal = gate.admit(req, transport.startsSession(req));

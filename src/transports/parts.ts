@@ -19,6 +19,15 @@ export interface SessionCounter {
 }
 
 /**
+ * This process as one worker of a machine: the machine's primary reads each connection's first request
+ * and hands it to the worker whose prefix its session id carries.
+ */
+export interface WorkerPlacement {
+  /** Put before every session id this worker issues (`w0_`), Engine.IO's and 0.9's alike. */
+  sidPrefix: string;
+}
+
+/**
  * Everything a transport needs.
  * @example const transports: Transport[] = [new WebSocketTransport(parts)];
  */
@@ -33,4 +42,6 @@ export interface TransportParts {
   addressOf(req: IncomingMessage): ClientAddress;
   sessions: SessionCounter;
   recovery: ReconnectRecovery;
+  /** Set for a worker of a multi-worker machine; absent for a process of its own. */
+  worker?: WorkerPlacement;
 }

@@ -172,14 +172,13 @@ export class TestCluster {
       EH_TOKENS_FILE: this.tokensFile,
       EH_CLUSTER_HEARTBEAT_MS: '300',
       EH_LOG_LEVEL: 'info',
+      // One process per node unless a test is about workers (EH_WORKERS defaults to the cores).
+      EH_WORKERS: '1',
       ...this.opts.env,
       ...extraEnv,
     };
-    const child = guarded(process.execPath, ['--import', 'tsx', MAIN, '--port', '0', '--host', '127.0.0.1'], env);
-    const node = new NodeProcess(child);
+    const node = await startBridgeProcess(env);
     this.nodes.push(node);
-    const match = await node.output.waitFor('a node to listen', /"url":"(http:\/\/[^"]+)"[^\n]*Event Horizon listening/, 20000);
-    node.url = match[1]!;
     return node;
   }
 
@@ -192,4 +191,22 @@ export class TestCluster {
     await Promise.all(this.nodes.map((n) => n.kill('SIGKILL')));
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One bridge process (`node --import tsx src/main.ts --port 0`) with `env`, once it listens (with
+ * several workers: once every worker serves).
+ * @example const machine = await startBridgeProcess({ ...process.env, EH_WORKERS: '2', EH_TOKENS_FILE: file });
+ */
+export async function startBridgeProcess(env: NodeJS.ProcessEnv, timeoutMs = 30000): Promise<NodeProcess> {
+  const child = guarded(process.execPath, ['--import', 'tsx', MAIN, '--port', '0', '--host', '127.0.0.1'], env);
+  const node = new NodeProcess(child);
+  try {
+    const match = await node.output.waitFor('the bridge to listen', /"url":"(http:\/\/[^"]+)"[^\n]*Event Horizon listening/, timeoutMs);
+    node.url = match[1]!;
+  } catch (err) {
+    await node.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}; output:\n${node.output.text.slice(-2000)}`);
+  }
+  return node;
 }

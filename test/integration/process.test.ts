@@ -19,7 +19,7 @@ interface Run {
 }
 
 function runMain(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(TSX, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(TSX, [MAIN, ...args], { env: { ...process.env, EH_WORKERS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = new ChildOutput(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, out: () => output.text, exited, onOutput: output.onChange };

@@ -30,7 +30,7 @@ it('drains on SIGTERM with subscriptions held and logs no warning', async () => 
   const [token, accountId] = [newToken(), newAccountId()];
   fs.writeFileSync(tokensFile, JSON.stringify({ tokens: { [token]: { account_id: accountId, descendants: [] } } }));
   const child = spawn(TSX, [MAIN, '--port', '0', '--host', '127.0.0.1', '--tokens-file', tokensFile], {
-    env: { ...process.env, EH_AMQP_URL: AMQP_URL, EH_LOG_LEVEL: 'debug', EH_SHUTDOWN_TIMEOUT_MS: '5000' },
+    env: { ...process.env, EH_AMQP_URL: AMQP_URL, EH_WORKERS: '1', EH_LOG_LEVEL: 'debug', EH_SHUTDOWN_TIMEOUT_MS: '5000' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = new ChildOutput(child);

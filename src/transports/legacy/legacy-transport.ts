@@ -28,7 +28,7 @@ export class LegacySocketIoTransport implements Transport {
   readonly name = 'socketio-legacy';
   readonly labels = ['socketio-legacy'];
   readonly resumption = 'none';
-  readonly registry = new LegacySessionRegistry();
+  readonly registry: LegacySessionRegistry;
   private readonly fanout = new LegacyFanout(this);
   private readonly polling: PollingTransport;
   private readonly websocket: LegacyWebSocketTransport;
@@ -38,6 +38,7 @@ export class LegacySocketIoTransport implements Transport {
   constructor(private readonly parts: TransportParts) {
     const { config, handler, logger, guard } = parts;
     this.logger = logger;
+    this.registry = new LegacySessionRegistry(parts.worker?.sidPrefix);
     this.timings = {
       heartbeatIntervalMs: config.legacyHeartbeatIntervalMs,
       heartbeatTimeoutMs: config.legacyHeartbeatTimeoutMs,

@@ -10,6 +10,9 @@ import type { LegacyConnection } from './legacy-connection';
 export class LegacySessionRegistry {
   private readonly bySid = new Map<string, LegacyConnection>();
 
+  /** `sidPrefix`: put before every sid (a worker's `wN_`, by which the machine's primary routes the session's requests). */
+  constructor(private readonly sidPrefix = '') {}
+
   /** Sessions alive now (handshaken and not yet closed). */
   get size(): number {
     return this.bySid.size;
@@ -18,7 +21,7 @@ export class LegacySessionRegistry {
   /** Creates a session under a fresh sid: 20 random bytes, base64url (no `:` or `/`, as the handshake needs). */
   create(make: (sid: string) => LegacyConnection): LegacyConnection {
     let sid: string;
-    do sid = randomBytes(20).toString('base64url');
+    do sid = this.sidPrefix + randomBytes(20).toString('base64url');
     while (this.bySid.has(sid));
     const connection = make(sid);
     this.bySid.set(sid, connection);

@@ -1,10 +1,13 @@
 // Owns Socket.IO v4 and EIO3 (v2/v3) clients: legacy `emit("subscribe"|"unsubscribe")`, envelopes on
 // `message`, named events (`CHANNEL_CREATE`, …) plus `message` to the hub's room members, and
 // connection-state recovery (`on-reconnect`) from the history. Socket.IO's own rooms hold no subscriptions.
+// As one worker of a machine: the worker prefix on every Engine.IO sid, and the machine's workers as its
+// Socket.IO cluster when there is no Redis.
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server, ServerOptions, Socket } from 'socket.io';
+import { createAdapter as createMachineAdapter } from '@socket.io/cluster-adapter';
 import type { Logger } from 'pino';
 import type { FanoutBatch } from '../../hub/fanout';
 import type { CommandOrigin, Transport } from '../../hub/transport';
@@ -37,6 +40,27 @@ function isHandshake(url: string): boolean {
   const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
   const sids = query.getAll('sid');
   return query.has('transport') && !sids[sids.length - 1];
+}
+
+/**
+ * The adapter and recovery settings: the history's recovery adapter; a worker of a machine without Redis
+ * takes Socket.IO's cluster adapter instead (its siblings over IPC), without v4 recovery (a reconnect may
+ * reach another worker, as it may reach another node of a Redis cluster).
+ */
+function adapterOptions({ config, recovery, worker }: TransportParts): Partial<ServerOptions> {
+  if (worker && config.redisUrl === undefined) return { adapter: createMachineAdapter() as unknown as ServerOptions['adapter'] };
+  if (recovery.windowMs <= 0) return {};
+  return { connectionStateRecovery: { maxDisconnectionDuration: recovery.windowMs, skipMiddlewares: true }, adapter: historyRecoveryAdapter(recovery) as unknown as ServerOptions['adapter'] };
+}
+
+/** Every Engine.IO sid starts with `prefix`: the machine's primary routes the session's requests by it. */
+function prefixSessionIds(server: Server, prefix: string): void {
+  const engine = server.engine;
+  const issue = engine.generateId.bind(engine);
+  engine.generateId = (req) => {
+    const id = issue(req);
+    return typeof id === 'string' ? prefix + id : Promise.resolve(id).then((sid) => prefix + sid);
+  };
 }
 
 /** What Engine.IO attaches to instead of the HTTP server: requests reach it only when this transport claims them. */
@@ -83,13 +107,10 @@ export class SocketIoTransport implements Transport {
 
   constructor(private readonly parts: TransportParts) {
     this.logger = parts.logger;
-    const { config, recovery } = parts;
-    const recoveryOptions: Partial<ServerOptions> =
-      recovery.windowMs > 0
-        ? { connectionStateRecovery: { maxDisconnectionDuration: recovery.windowMs, skipMiddlewares: true }, adapter: historyRecoveryAdapter(recovery) as unknown as ServerOptions['adapter'] }
-        : {};
-    this.server = new Server({ allowEIO3: true, cors: { origin: true, credentials: true }, maxHttpBufferSize: frameCapBytes(config.maxMessageBytes), ...recoveryOptions });
+    const { config, worker } = parts;
+    this.server = new Server({ allowEIO3: true, cors: { origin: true, credentials: true }, maxHttpBufferSize: frameCapBytes(config.maxMessageBytes), ...adapterOptions(parts) });
     this.server.attach(this.host as unknown as HttpServer);
+    if (worker) prefixSessionIds(this.server, worker.sidPrefix);
     // Every Engine.IO session counts against its IP's cap while it lives.
     this.server.engine.on('connection', (socket: { request: IncomingMessage; close(): void; once(event: 'close', fn: () => void): unknown }) => {
       if (!parts.sessions.count(socket.request, socket)) socket.close();

@@ -113,6 +113,8 @@ async function main(): Promise<void> {
   if (windowOverride > 0) sizes = { ...sizes, routingWindow: windowOverride };
   const warmupOverride = Number(option('warmup-ms'));
   if (warmupOverride > 0) sizes = { ...sizes, warmupMs: warmupOverride, latencyWarmupMs: warmupOverride };
+  const accountsOverride = Number(option('accounts'));
+  if (accountsOverride > 0) sizes = { ...sizes, routingClients: accountsOverride };
   const rateOverride = Number(option('rate'));
   if (rateOverride > 0) sizes = { ...sizes, latencyRates: [rateOverride] };
   const only = option('only')?.split(',') as ScenarioName[] | undefined;

@@ -64,7 +64,7 @@ export async function fanout(ctx: BenchContext): Promise<void> {
   }
 }
 
-const AT_10K = new Set(['broker-hop', 'ceiling', 'eh-ws', 'eh-sio']);
+const AT_10K = new Set(['broker-hop', 'ceiling', 'eh-ws', 'eh-sio', 'eh-sio09']);
 
 /** The broker hop first, so every later row can be read against what the broker alone does. */
 const hopFirst = (systems: SystemInfo[]) => [...systems.filter((s) => s.name === 'broker-hop'), ...systems.filter((s) => s.name !== 'broker-hop')];

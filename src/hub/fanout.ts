@@ -1,6 +1,6 @@
 // Owns one event's fan-out: the rooms it reached and each room's envelope, encoded at most once
 // per room however many clients and transports read it. Transports write it (src/hub/transport.ts).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RoutedEvent } from '../bindings/family';
 import { EventEnvelope, eventEnvelope } from '../protocol/event-envelope';
 import { publicPayload } from '../protocol/payload';
@@ -10,7 +10,6 @@ import type { Room } from './subscription-index';
 export class RoomHit {
   private cachedEnvelope?: EventEnvelope;
   private cachedJson?: string;
-  private cachedBytes?: Buffer;
 
   constructor(readonly room: Room, readonly subscriptionKey: string, private readonly batch: FanoutBatch) {}
 
@@ -28,12 +27,6 @@ export class RoomHit {
   get envelopeJson(): string {
     this.cachedJson ??= JSON.stringify(this.envelope);
     return this.cachedJson;
-  }
-
-  /** The envelope JSON as UTF-8 bytes, encoded once so writers never re-encode per client. */
-  get envelopeBytes(): Buffer {
-    this.cachedBytes ??= Buffer.from(this.envelopeJson, 'utf8');
-    return this.cachedBytes;
   }
 }
 
@@ -76,7 +69,8 @@ export class FanoutBatch {
 
   /** The same on every node that routes the same delivery: a hash of its routing key and body. */
   get eventId(): string {
-    this.cachedId ??= createHash('sha1').update(this.routed.routingKey).update('\n').update(this.rawJson ?? JSON.stringify(this.rawPayload)).digest('base64url');
+    // One-shot: the same SHA-1 as an incremental hash of the three parts, without a Hash object per event.
+    this.cachedId ??= hash('sha1', `${this.routed.routingKey}\n${this.rawJson ?? JSON.stringify(this.rawPayload)}`, 'base64url');
     return this.cachedId;
   }
 

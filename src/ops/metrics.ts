@@ -133,11 +133,17 @@ export class OpsMetrics {
     for (const kind of ERROR_KINDS) this.errors.inc({ kind }, 0);
     if (sources.connections) registerConnectionCounters(registry, sources.connections, labels);
     const delivered = this.delivered;
+    const deliveredBy = new Map<string, Counter.Internal>();
     const latency = this.latency;
     this.fanoutObserver = {
       observe(batch: FanoutBatch): void {
         for (const hit of batch.hits) {
-          for (const [target, members] of hit.room.members) delivered.inc({ transport: target.name }, members.size);
+          for (const [target, members] of hit.room.members) {
+            // One labelled child per transport, looked up once: no label hashing per event.
+            let child = deliveredBy.get(target.name);
+            if (!child) deliveredBy.set(target.name, (child = delivered.labels(target.name)));
+            child.inc(members.size);
+          }
         }
         if (batch.arrivedAt !== undefined) latency.observe((performance.now() - batch.arrivedAt) / 1000);
       },

@@ -25,9 +25,18 @@ class WebSocketSink implements PacketSink {
 
   write(packets: readonly QueuedPacket[]): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return true;
-    for (const packet of packets) {
-      if (typeof packet === 'string') this.socket.send(packet);
-      else this.writes.write(this.wire, packet.frame);
+    for (let i = 0; i < packets.length; i++) {
+      const packet = packets[i]!;
+      if (typeof packet === 'string') {
+        this.socket.send(packet);
+        continue;
+      }
+      // Two shared packets in a row (the named event, then `message`) leave as one chunk.
+      const next = packets[i + 1];
+      if (next !== undefined && typeof next !== 'string') {
+        this.writes.write(this.wire, packet.frameWith(next));
+        i++;
+      } else this.writes.write(this.wire, packet.frame);
     }
     return true;
   }

@@ -18,6 +18,7 @@ import { frameCapBytes, requestIdOfText, Verdict } from '../../guard/inbound-gua
 import { mayEmitAsNamedEvent } from '../../protocol/socket-event-names';
 import { SocketIoPacket, writePackets } from './socketio-wire';
 import { CorkedWrites } from '../corked-writes';
+import { textFrames } from '../websocket/text-frame';
 import { EngineConnection, PacketMeter } from './packet-meter';
 import type { TransportParts } from '../parts';
 import { SocketIoSession } from './socketio-session';
@@ -230,7 +231,7 @@ export class SocketIoTransport implements Transport {
           continue;
         }
         greeted?.add(session);
-        joined ??= named ? Buffer.concat([named.frame, message.frame]) : message.frame;
+        joined ??= named ? textFrames([named.text, message.text]) : message.frame;
         writePackets(this.writes, socket, both, joined);
       }
     }

@@ -50,7 +50,7 @@ function directWire(engine: EngineSocket): Duplex | undefined {
  * Writes packets to one connected Socket.IO client in order; direct writes of one burst of deliveries
  * leave together (`writes`). `joined` is the packets' frames already concatenated (built once for
  * every client that gets the same packets), written in one call.
- * @example writePackets(writes, socket, [named, message], Buffer.concat([named.frame, message.frame]));
+ * @example writePackets(writes, socket, [named, message], textFrames([named.text, message.text]));
  */
 export function writePackets(writes: CorkedWrites, socket: Socket, packets: readonly SocketIoPacket[], joined?: Buffer): void {
   const engine = socket.conn as unknown as EngineSocket;

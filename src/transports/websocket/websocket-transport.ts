@@ -12,7 +12,7 @@ import { errorReply } from '../../protocol/replies';
 import { freshRequestId, REQUEST_ID_SCAN_CHARS } from '../../protocol/request-id';
 import { ErrorText } from '../../protocol/error-texts';
 import { CloseCodes } from '../../protocol/close-codes';
-import { textFrame } from './text-frame';
+import { textFrames } from './text-frame';
 import { CorkedWrites } from '../corked-writes';
 import { frameCapBytes, requestIdOfText } from '../../guard/inbound-guard';
 import type { TransportParts } from '../parts';
@@ -118,7 +118,7 @@ export class WebSocketTransport implements Transport {
     for (const hit of batch.hits) {
       const members = hit.room.membersOf(this);
       if (!members) continue;
-      const frame = textFrame(hit.envelopeBytes); // framed once per room, written as-is to every member
+      const frame = textFrames([hit.envelopeJson]); // framed once per room, written as-is to every member
       for (const session of members) (session.transport as WebSocketSession).sendFrame(frame, this.writes);
     }
   }

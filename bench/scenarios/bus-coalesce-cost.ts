@@ -8,8 +8,7 @@ import * as amqp from 'amqplib';
 import pino from 'pino';
 import { BindingCatalogue } from '../../src/bindings/catalogue';
 import { encodedAccountDb } from '../../src/bindings/families/object';
-import { RedeliveryFilter } from '../../src/bus/redelivery-filter';
-import { startConsumer } from '../../src/bus/queue-consumer';
+import { timedConsume } from '../lib/timed-consume';
 import { Hub } from '../../src/hub/hub';
 import type { EventBus } from '../../src/hub/event-bus';
 import type { SessionTransport } from '../../src/hub/session';
@@ -57,25 +56,7 @@ async function drainInto(count: number, route: (exchange: string, key: string, b
     }
     await publisher.waitForConfirms();
     const channel = await connection.createChannel();
-    let received = 0;
-    let done!: () => void;
-    const all = new Promise<void>((resolve) => (done = resolve));
-    const cpu = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    await startConsumer(channel, queue, {
-      acknowledge: true,
-      prefetch: 500,
-      filter: new RedeliveryFilter(1000),
-      onMessage: (_exchange, key, body) => {
-        route('configuration', key, body);
-        if (++received === count) done();
-      },
-      onCancelled: () => undefined,
-    });
-    await all;
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    const used = process.cpuUsage(cpu);
-    return { ms, cpuUs: used.user + used.system };
+    return await timedConsume(channel, queue, count, { acknowledge: true, prefetch: 500, onMessage: (_exchange, key, body) => route('configuration', key, body) });
   } finally {
     await connection.close();
   }

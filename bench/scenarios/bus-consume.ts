@@ -4,8 +4,7 @@
 // is full before the clock starts, so only consuming is measured (wall time and this process's CPU).
 import * as amqp from 'amqplib';
 import { callEvent } from '../../src/simulator/kazoo-events';
-import { RedeliveryFilter } from '../../src/bus/redelivery-filter';
-import { startConsumer } from '../../src/bus/queue-consumer';
+import { timedConsume } from '../lib/timed-consume';
 import { AMQP_URL } from '../lib/broker';
 import type { BusRow } from './bus-rebind';
 
@@ -25,24 +24,7 @@ async function drain(count: number, acknowledge: boolean, prefetch: number): Pro
     const queue = (await publisher.assertQueue('', { exclusive: true })).queue;
     await fill(publisher, queue, count);
     const channel = await connection.createChannel();
-    let received = 0;
-    let done!: () => void;
-    const all = new Promise<void>((resolve) => (done = resolve));
-    const cpu = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    await startConsumer(channel, queue, {
-      acknowledge,
-      prefetch,
-      filter: new RedeliveryFilter(prefetch * 2),
-      onMessage: () => {
-        if (++received === count) done();
-      },
-      onCancelled: () => undefined,
-    });
-    await all;
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    const used = process.cpuUsage(cpu);
-    return { ms, cpuUs: used.user + used.system };
+    return await timedConsume(channel, queue, count, { acknowledge, prefetch });
   } finally {
     await connection.close();
   }

@@ -22,6 +22,37 @@ type ScenarioName = keyof typeof SCENARIOS | 'bus';
 /** Tiny sizes for developing the harness on a shared machine (`--tiny`). */
 const TINY: Sizes = { ...QUICK, fanoutClients: [50, 100], routingClients: 200, latencyClients: 100, latencyRates: [1000], memoryConnections: [200], measureMs: 2000, latencyMeasureMs: 2000, churnMs: 2000, churnConcurrency: 4, stompMaxClients: 100 };
 
+/** Every option the bench reads, with what it does (`--help` prints them; anything else is refused). */
+const OPTIONS: Record<string, string> = {
+  full: 'the full sizes (default: quick)',
+  tiny: '50-200 clients, for developing the harness',
+  only: 'scenarios, comma-separated: fanout,console,routing,latency,churn,memory,bus (crash by name only)',
+  systems: `systems, comma-separated: ${Object.keys(SYSTEMS).join(',')}`,
+  fanout: 'fan-out client counts, comma-separated',
+  memory: 'idle connection counts, comma-separated',
+  accounts: 'routing accounts',
+  rate: 'one latency rate (events/s)',
+  window: 'routing events in flight',
+  'measure-ms': 'measuring time per row',
+  'warmup-ms': 'warm-up time per row',
+  profile: 'CPU profile of the server (written under bench/results)',
+  note: 'a note stored with the results',
+  render: 'render a results JSON file to Markdown instead of running',
+};
+
+function refuseUnknownOptions(): void {
+  const names = process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')[0]!);
+  if (names.includes('help')) {
+    console.log(`npm run bench -- [options]\n${Object.entries(OPTIONS).map(([n, d]) => `  --${n.padEnd(11)} ${d}`).join('\n')}`);
+    process.exit(0);
+  }
+  const unknown = names.filter((n) => !(n in OPTIONS));
+  if (unknown.length > 0) {
+    console.error(`bench: unknown option --${unknown[0]} (npm run bench -- --help lists them)`);
+    process.exit(2);
+  }
+}
+
 function option(name: string): string | undefined {
   const arg = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   return arg === undefined ? undefined : (arg.split('=')[1] ?? '');
@@ -96,6 +127,7 @@ function renderOnly(file: string): void {
 }
 
 async function main(): Promise<void> {
+  refuseUnknownOptions();
   const render = option('render');
   if (render) {
     renderOnly(render);

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Session, SessionObserver } from '../hub/session';
+import { counterFrom } from './counter-metrics';
 
 /**
  * Counts connections opened and closed by generation: a hub session observer, given to the hub at
@@ -73,22 +74,8 @@ export function registerWireBytes(registry: Registry, server: Server): void {
     for (const s of open) n += read ? s.bytesRead : s.bytesWritten;
     return n;
   };
-  for (const [name, help, read] of [
-    ['eh_bytes_received_total', 'Bytes received from clients on the client port (all TCP connections, since start)', true],
-    ['eh_bytes_sent_total', 'Bytes sent to clients on the client port (all TCP connections, since start)', false],
-  ] as const) {
-    let reported = 0;
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        const now = total(read);
-        if (now > reported) this.inc(now - reported);
-        reported = now;
-      },
-    });
-  }
+  counterFrom(registry, 'eh_bytes_received_total', 'Bytes received from clients on the client port (all TCP connections, since start)', () => total(true));
+  counterFrom(registry, 'eh_bytes_sent_total', 'Bytes sent to clients on the client port (all TCP connections, since start)', () => total(false));
 }
 
 /**

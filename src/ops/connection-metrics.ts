@@ -45,8 +45,9 @@ export function registerConnectionCounters(registry: Registry, counts: Connectio
       registers: [registry],
       collect() {
         this.reset();
-        for (const generation of labels()) this.inc({ generation }, by.get(generation) ?? 0);
-        for (const [generation, n] of by) if (!labels().includes(generation)) this.inc({ generation }, n);
+        const known = labels();
+        for (const generation of known) this.inc({ generation }, by.get(generation) ?? 0);
+        for (const [generation, n] of by) if (!known.includes(generation)) this.inc({ generation }, n);
       },
     });
   }

@@ -2,7 +2,7 @@
 // dropping redeliveries already handled and the queue's own probe messages. Knows nothing about
 // bindings or about what the hub does with an event.
 import type * as amqp from 'amqplib';
-import { fingerprint, RedeliveryFilter } from './redelivery-filter';
+import type { RedeliveryFilter } from './redelivery-filter';
 import { PROBE_EXCHANGE } from './queue-topology';
 
 export interface ConsumerOptions {
@@ -56,7 +56,7 @@ export async function startConsumer(channel: amqp.Channel, queue: string, opts: 
     const { exchange, routingKey, redelivered } = msg.fields;
     if (exchange !== PROBE_EXCHANGE) {
       if (!opts.acknowledge) return opts.onMessage(exchange, routingKey, msg.content);
-      if (opts.filter.admit(fingerprint(exchange, routingKey, msg.content), redelivered)) opts.onMessage(exchange, routingKey, msg.content);
+      if (opts.filter.admit({ exchange, routingKey, content: msg.content }, redelivered)) opts.onMessage(exchange, routingKey, msg.content);
     }
     if (!opts.acknowledge) return;
     last = msg;

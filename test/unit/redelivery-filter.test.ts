@@ -2,7 +2,7 @@
 // never handled (lost on its way) is handed on, identical events count one for one.
 import { fingerprint, RedeliveryFilter } from '../../src/bus/redelivery-filter';
 
-const fp = (n: number | string) => fingerprint('callevt', 'call.CHANNEL_CREATE.x', Buffer.from(JSON.stringify({ n })));
+const fp = (n: number | string) => ({ exchange: 'callevt', routingKey: 'call.CHANNEL_CREATE.x', content: Buffer.from(JSON.stringify({ n })) });
 
 describe('RedeliveryFilter', () => {
   it('hands on every first delivery and drops the redelivery of one already handled', () => {
@@ -56,7 +56,22 @@ describe('RedeliveryFilter', () => {
 
   it('tells exchange, routing key and body apart', () => {
     const body = Buffer.from('{}');
-    const all = [fingerprint('a', 'b', body), fingerprint('ab', '', body), fingerprint('a', 'b', Buffer.from('{ }'))];
+    const all = [
+      fingerprint({ exchange: 'a', routingKey: 'b', content: body }),
+      fingerprint({ exchange: 'ab', routingKey: '', content: body }),
+      fingerprint({ exchange: 'a', routingKey: 'b', content: Buffer.from('{ }') }),
+    ];
     expect(new Set(all).size).toBe(3);
+  });
+
+  it('hashes no first delivery of a healthy channel, and the window once when the next channel starts', () => {
+    const filter = new RedeliveryFilter(4);
+    for (let n = 0; n < 100; n++) expect(filter.admit(fp(n), false)).toBe(true);
+    expect(filter.hashed).toBe(0);
+    filter.nextChannel();
+    expect(filter.hashed).toBe(4);
+    expect(filter.admit(fp(99), true)).toBe(false);
+    expect(filter.admit(fp(95), true)).toBe(true);
+    expect(filter.hashed).toBe(6);
   });
 });

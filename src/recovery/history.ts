@@ -10,11 +10,6 @@ export type HistoryPosition = string;
 export interface HistoryEvent {
   /** Given by the driver at append. */
   readonly position: HistoryPosition;
-  /**
-   * The event's identity on every node (a hash of its routing key and body): two nodes that consumed
-   * the same delivery append the same id, so a shared driver may keep it once.
-   */
-  readonly id: string;
   /** When it was appended (ms since the epoch). */
   readonly at: number;
   /** The rooms it reached, and each room's envelope JSON, side by side. */

@@ -39,7 +39,7 @@ export class HistoryRecorder {
     }
     if (!rooms || !envelopes) return;
     batch.stamp(
-      this.history.append({ id: batch.eventId, at: Date.now(), rooms, envelopes, name: batch.routed.socketEventName, payloadJson: batch.socketPayloadJson }),
+      this.history.append({ at: Date.now(), rooms, envelopes, name: batch.routed.socketEventName, payloadJson: batch.socketPayloadJson }),
     );
   }
 

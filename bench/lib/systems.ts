@@ -11,6 +11,16 @@ import { forkTs, freePort, nextMessage, sleep, stopChild } from './processes';
 import type { ProtocolName } from './wire-protocols';
 import { BENCH_ADMIN_TOKEN } from './console-stream';
 
+/**
+ * The Node flags `npm start` runs the server with (package.json `config.node_flags`), read from the tree
+ * the bench runs (`BENCH_EH_ROOT` or this one), so each tree is measured as it would run in production.
+ */
+function productionNodeFlags(): string[] {
+  const root = process.env['BENCH_EH_ROOT'] ?? path.resolve(__dirname, '..', '..');
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { config?: { node_flags?: string } };
+  return (pkg.config?.node_flags ?? '').split(' ').filter(Boolean);
+}
+
 export type SystemName = 'native' | 'ceiling' | 'eh-ws-2w' | 'eh-ws' | 'eh-sio' | 'eh-sio09' | 'plain-sio' | 'web-stomp' | 'broker-hop';
 
 /** Which server process a system runs on (Event Horizon serves three client generations). */
@@ -106,7 +116,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
       const tokens = writeTokens(opts.accounts);
       const workers = kind === 'event-horizon' ? '1' : '2';
       const args = ['--port', String(port), '--host', '127.0.0.1', '--log-level', process.env['BENCH_EH_LOG_LEVEL'] ?? 'warn', '--tokens-file', tokens, '--amqp-url', AMQP_URL, '--workers', workers, '--admin-token', BENCH_ADMIN_TOKEN];
-      const child = forkTs('lib/bounded-server.ts', args, { logName: opts.logName, nodeFlags: ['--expose-gc', ...(opts.nodeFlags ?? [])] });
+      const child = forkTs('lib/bounded-server.ts', args, { logName: opts.logName, nodeFlags: ['--expose-gc', ...productionNodeFlags(), ...(opts.nodeFlags ?? [])] });
       const exited = new Promise<never>((_, reject) =>
         child.once('exit', (code) => reject(new Error(`Event Horizon exited (code ${code}) before it was ready; see bench/results/logs/${opts.logName}.log`))),
       );

@@ -28,4 +28,4 @@ EXPOSE 5555
 HEALTHCHECK --interval=10s --timeout=3s CMD ["node", "-e", "const tls=!!process.env.EH_TLS_CERT;require(tls?'https':'http').get({host:'127.0.0.1',port:process.env.EH_PORT||5555,path:'/healthz',rejectUnauthorized:false,timeout:2500},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM itself, so the graceful drain runs on `docker stop`
 # (give it longer than EH_SHUTDOWN_TIMEOUT_MS: docker stop -t 15).
-CMD ["node", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=64", "dist/main.js"]

@@ -11,9 +11,10 @@ import { startTestServer, TestIdentity, TestServer } from '../helpers/server';
 import { pollUntil } from '../helpers/wait';
 import pino from 'pino';
 import { encodedAccountDb } from '../../src/bindings/families/object';
-import { AmqpBus } from '../../src/bus/amqp-bus';
+import type { AmqpBus } from '../../src/bus/amqp-bus';
 import { newAccountId } from '../helpers/ids';
-import { TcpProxy } from '../helpers/tcp-proxy';
+import type { TcpProxy } from '../helpers/tcp-proxy';
+import { startBusBehindProxy } from '../helpers/proxied-bus';
 
 const BINDING = 'object.doc_edited.user';
 const SHAPE = 'configuration doc_edited.*.user.*';
@@ -176,17 +177,12 @@ describe('the bus on its own, behind a proxy', () => {
   const deliveredKeys: string[] = [];
 
   beforeEach(async () => {
-    proxy = await TcpProxy.start(5672);
-    bus = new AmqpBus({
-      url: `amqp://guest:guest@127.0.0.1:${proxy.port}`,
+    ({ bus, proxy } = await startBusBehindProxy({
       exchanges: ['configuration'],
       logger: pino({ level: 'silent' }),
       onMessage: (_exchange, routingKey) => deliveredKeys.push(routingKey),
-      reconnectInitialDelayMs: 50,
-      reconnectMaxDelayMs: 200,
       coalesceAccounts: 4,
-    });
-    await bus.start();
+    }));
   });
   afterEach(async () => {
     await bus.close();

@@ -3,10 +3,11 @@
 // shutdown deletes the queue, no second consumer can take it, and publishing in bursts.
 import * as amqp from 'amqplib';
 import pino from 'pino';
-import { AmqpBus } from '../../src/bus/amqp-bus';
+import type { AmqpBus } from '../../src/bus/amqp-bus';
 import { brokerBindings, brokerQueueDepth } from '../helpers/broker';
 import { AMQP_URL } from '../helpers/kazoo';
-import { TcpProxy } from '../helpers/tcp-proxy';
+import type { TcpProxy } from '../helpers/tcp-proxy';
+import { startBusBehindProxy } from '../helpers/proxied-bus';
 import { pollUntil } from '../helpers/wait';
 
 const logger = pino({ level: process.env['EH_TEST_LOG_LEVEL'] ?? 'silent' });
@@ -15,16 +16,7 @@ let bus: AmqpBus;
 let delivered: string[] = [];
 
 beforeEach(async () => {
-  proxy = await TcpProxy.start(5672);
-  bus = new AmqpBus({
-    url: `amqp://guest:guest@127.0.0.1:${proxy.port}`,
-    exchanges: ['callevt'],
-    logger,
-    onMessage: (_exchange, routingKey) => delivered.push(routingKey),
-    reconnectInitialDelayMs: 50,
-    reconnectMaxDelayMs: 200,
-  });
-  await bus.start();
+  ({ bus, proxy } = await startBusBehindProxy({ exchanges: ['callevt'], logger, onMessage: (_exchange, routingKey) => delivered.push(routingKey) }));
 });
 afterEach(async () => {
   delivered = [];

@@ -256,6 +256,29 @@ export function connectClient(generation: Generation, baseUrl: string): Promise<
   }
 }
 
+/**
+ * A raw WebSocket client and a Socket.IO v4 client on `baseUrl`, each subscribed to `binding` for one
+ * account. Both go onto `open` before subscribing, so the test's teardown closes them whatever happens;
+ * a subscription that is not a success fails with its reply.
+ * @example const { ws, sio } = await subscribedWsAndV4(server.url, id, 'call.CHANNEL_CREATE.*', open);
+ */
+export async function subscribedWsAndV4(
+  baseUrl: string,
+  identity: { token: string; accountId: string },
+  binding: string,
+  open: EnvelopeClient[],
+): Promise<{ ws: WsClient; sio: SocketIoV4Client }> {
+  const ws = await WsClient.connect(baseUrl.replace(/^http/, 'ws') + '/');
+  open.push(ws);
+  const sio = await SocketIoV4Client.connect(baseUrl);
+  open.push(sio);
+  for (const client of [ws, sio]) {
+    const reply = await client.subscribe(identity.token, identity.accountId, binding);
+    if (reply.status !== 'success') throw new Error(`subscribe ${binding} failed: ${JSON.stringify(reply)}`);
+  }
+  return { ws, sio };
+}
+
 export const GENERATIONS: Generation[] = ['websocket', 'socketio-v4', 'socketio-v2'];
 
 export { waitUntil };

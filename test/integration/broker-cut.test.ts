@@ -1,7 +1,7 @@
 // A broker connection cut for 5 s in the middle of a stream of events: every event published before,
 // during and after the cut reaches the bridge's clients once, in order. KAZOO publishes straight to
 // the broker; only the bridge's connection goes through the proxy that is cut.
-import { WsClient, SocketIoV4Client, EnvelopeClient } from '../helpers/clients';
+import { EnvelopeClient, subscribedWsAndV4 } from '../helpers/clients';
 import { KazooPublisher } from '../helpers/kazoo';
 import { newCallId } from '../helpers/ids';
 import { startTestServer, TestServer } from '../helpers/server';
@@ -38,11 +38,7 @@ function sequence(client: EnvelopeClient, base: string): number[] {
 
 it(`loses and duplicates nothing when the broker connection is cut for ${CUT_MS / 1000} s mid-stream`, async () => {
   const id = server.addIdentity();
-  const ws = await WsClient.connect(server.url.replace('http', 'ws') + '/');
-  const sio = await SocketIoV4Client.connect(server.url);
-  open.push(ws, sio);
-  await ws.subscribe(id.token, id.accountId, 'call.CHANNEL_CREATE.*');
-  await sio.subscribe(id.token, id.accountId, 'call.CHANNEL_CREATE.*');
+  const { ws, sio } = await subscribedWsAndV4(server.url, id, 'call.CHANNEL_CREATE.*', open);
   const base = newCallId();
   const bus = server.app.bus;
 

@@ -1,6 +1,6 @@
 // Broker outages: a dropped connection is re-established and every binding re-declared without the
 // clients doing anything; a bridge started while RabbitMQ is unreachable serves clients and catches up.
-import { WsClient, SocketIoV4Client, EnvelopeClient } from '../helpers/clients';
+import { WsClient, EnvelopeClient, subscribedWsAndV4 } from '../helpers/clients';
 import { KazooPublisher } from '../helpers/kazoo';
 import { newCallId } from '../helpers/ids';
 import { startTestServer, TestServer } from '../helpers/server';
@@ -31,11 +31,7 @@ afterAll(async () => {
 it('resumes delivery within 5 s after the broker connection drops, without clients re-subscribing', async () => {
   server = await startTestServer({ amqpUrl: `amqp://guest:guest@127.0.0.1:${proxy.port}` });
   const id = server.addIdentity();
-  const ws = await WsClient.connect(server.url.replace('http', 'ws') + '/');
-  const sio = await SocketIoV4Client.connect(server.url);
-  open.push(ws, sio);
-  await ws.subscribe(id.token, id.accountId, 'call.CHANNEL_CREATE.*');
-  await sio.subscribe(id.token, id.accountId, 'call.CHANNEL_CREATE.*');
+  const { ws, sio } = await subscribedWsAndV4(server.url, id, 'call.CHANNEL_CREATE.*', open);
   const before = newCallId();
   await kazoo.call('CHANNEL_CREATE', id.accountId, before);
   await ws.waitEvents('an event before the outage', (e) => e.data['call_id'] === before);

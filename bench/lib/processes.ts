@@ -113,26 +113,25 @@ export function processTree(pid: number): number[] {
   return out;
 }
 
-/** {@link cpuMillis} summed over a process and its descendants (exited ones no longer count). */
-export function treeCpuMillis(pid: number): number {
+/** One reading summed over a process and its descendants; one that exited meanwhile no longer counts. */
+function sumOverTree(pid: number, read: (pid: number) => number): number {
   return processTree(pid).reduce((n, p) => {
     try {
-      return n + cpuMillis(p);
+      return n + read(p);
     } catch {
       return n;
     }
   }, 0);
 }
 
+/** {@link cpuMillis} summed over a process and its descendants (exited ones no longer count). */
+export function treeCpuMillis(pid: number): number {
+  return sumOverTree(pid, cpuMillis);
+}
+
 /** {@link rssKib} summed over a process and its descendants. */
 export function treeRssKib(pid: number): number {
-  return processTree(pid).reduce((n, p) => {
-    try {
-      return n + rssKib(p);
-    } catch {
-      return n;
-    }
-  }, 0);
+  return sumOverTree(pid, rssKib);
 }
 
 /** CPU time the whole machine spent busy (all cores, every process) in milliseconds (from /proc/stat). */

@@ -1,13 +1,13 @@
-// Owns the shared port in the primary: accepts each TCP connection, reads its request line and hands
+// Owns the shared port in the primary: accepts each TCP connection, reads its request head and hands
 // the socket (with the bytes read) to the worker that must serve it, or to the primary's own endpoints.
 // Connections that arrive while no worker serves wait for one. Knows routes, not what workers do.
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { requestLine, Route, routeOf } from './route';
+import { requestHead, Route, routeOf } from './route';
 
-/** The longest request line the primary waits for before routing the connection anyway. */
+/** The longest request head the primary waits for before routing the connection by what it has. */
 const MAX_HEAD_BYTES = 8192;
-/** A connection that sends no request line within this long is closed. */
+/** A connection that sends no request head within this long is closed. */
 const HEAD_TIMEOUT_MS = 10_000;
 
 export interface DispatchTargets {
@@ -20,8 +20,8 @@ export interface DispatchTargets {
 }
 
 /**
- * The primary's listener: pins sessions to their worker by the `wN_` sid prefix, spreads the rest
- * round-robin over the serving workers.
+ * The primary's listener: pins sessions to their worker by the `wN_` sid prefix, new connections of a
+ * browser to the worker its affinity cookie names, and spreads the rest round-robin over the serving workers.
  * @example const d = new Dispatcher(targets, logger); await d.listen(5555, '0.0.0.0'); … d.flush(); … d.close();
  */
 export class Dispatcher {
@@ -35,7 +35,7 @@ export class Dispatcher {
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      // A deep backlog: connections wait here while the primary reads each one's request line.
+      // A deep backlog: connections wait here while the primary reads each one's request head.
       this.server.listen({ port, host, backlog: 4096 }, () => {
         this.server.off('error', reject);
         resolve((this.server.address() as net.AddressInfo).port);
@@ -52,12 +52,12 @@ export class Dispatcher {
       chunks.push(chunk);
       size += chunk.length;
       const head = Buffer.concat(chunks, size);
-      const line = requestLine(head);
-      if (line === undefined && size < MAX_HEAD_BYTES) return;
+      const text = requestHead(head);
+      if (text === undefined && size < MAX_HEAD_BYTES) return;
       socket.pause();
       socket.off('data', onData);
       socket.setTimeout(0);
-      this.route(socket, head, line === undefined ? { to: 'any' } : routeOf(line));
+      this.route(socket, head, routeOf(text ?? head.toString('latin1')));
     };
     socket.on('data', onData);
     socket.resume();
@@ -71,7 +71,7 @@ export class Dispatcher {
       return;
     }
     // A session whose worker is gone (crashed, restarting) goes to another: it answers "unknown
-    // session" and the client starts a new one there.
+    // session" and the client starts a new one there. So does a cookie naming a worker that is gone.
     const index = route.to === 'worker' && serving.includes(route.index) ? route.index : serving[this.next++ % serving.length]!;
     this.targets.toWorker(index, socket, head);
   }

@@ -22,7 +22,7 @@ import { demoApi, demoIdentityOf } from './http/demo-api';
 import { installDispatcher } from './http/upgrade-dispatcher';
 import { recoveryStore } from './recovery/recovery-store';
 import { SessionRecovery } from './recovery/session-recovery';
-import type { TransportParts } from './transports/parts';
+import type { TransportParts, WorkerPlacement } from './transports/parts';
 import { WebSocketTransport } from './transports/websocket/websocket-transport';
 import { SocketIoTransport } from './transports/socketio/socketio-transport';
 import { LegacySocketIoTransport } from './transports/legacy/legacy-transport';
@@ -67,10 +67,11 @@ export interface App {
 
 /**
  * How the app runs: alone (listening itself), or as worker `index` of a machine whose primary holds the
- * port, routes each connection by the `sidPrefix` its session ids carry, and relays `link` between workers.
+ * port, routes each connection by the `sidPrefix` its session ids carry (a browser's new ones by the
+ * `affinityCookie` the worker sets), and relays `link` between workers.
  */
 export interface AppRole {
-  worker?: ClusterWorker & { sidPrefix: string };
+  worker?: ClusterWorker & WorkerPlacement;
 }
 
 /**
@@ -100,7 +101,7 @@ export async function startApp(config: Config, logger: Logger, role: AppRole = {
   const metrics = new OpsMetrics({ hub, bus, connections, labels: () => transports.flatMap((t) => t.labels), transports: () => transports.map((t) => t.name) });
   const recovery = new SessionRecovery({
     hub, catalogue, logger, history: store.history, parking: store.parking, access: security.access,
-    windowMs: config.recoveryWindowMs, clustered: config.redisUrl !== undefined || worker !== undefined,
+    windowMs: config.recoveryWindowMs, clustered: config.redisUrl !== undefined,
     onRecovered: (session) => {
       cross.hooks?.resumed(session);
       void tokenLifetime.recovered(session).catch((err: Error) => logger.error({ err }, 'token re-validation after recovery failed'));
@@ -118,7 +119,7 @@ export async function startApp(config: Config, logger: Logger, role: AppRole = {
     actions: new ChannelActions({ publisher: bus, crossbarUrl: config.crossbarUrl, version: VERSION }),
     replyObservers: [(_session, reply) => metrics.countReply(reply), recovery.observeReply, (session, reply) => cross.hooks?.observeReply(session, reply)],
   });
-  const parts: TransportParts = { config, hub, handler, logger, guard: security.guard, addressOf: (req) => security.addresses.of(req), sessions: security.admission, recovery, ...(worker ? { worker: { sidPrefix: worker.sidPrefix } } : {}) };
+  const parts: TransportParts = { config, hub, handler, logger, guard: security.guard, addressOf: (req) => security.addresses.of(req), sessions: security.admission, recovery, ...(worker ? { worker: { sidPrefix: worker.sidPrefix, affinityCookie: worker.affinityCookie } } : {}) };
   const legacy = new LegacySocketIoTransport(parts);
   const socketio = new SocketIoTransport(parts);
   // Every transport, in the order each request is offered to them: 0.9 claims /socket.io/1/ before Socket.IO.
@@ -150,7 +151,7 @@ export async function startApp(config: Config, logger: Logger, role: AppRole = {
       websocketsApi({ catalogue, sessions: hub.sessions, access: security.access, logger, addressOf: (req) => security.addresses.of(req), version: VERSION, node: cluster.node, peers: (account, socket) => cluster.peerWebsocketViews(account, socket) }),
       demoApi({ enabled: config.demo, access: security.access, addressOf: (req) => security.addresses.of(req), logger, publish: (ex, rk, p) => bus.publish(ex, rk, p), demoIdentity: () => demoIdentityOf(config) }),
     ],
-  }), { oneRequestPerConnection: worker !== undefined });
+  }), worker ? { oneRequestPerConnection: true, affinityCookie: worker.affinityCookie } : {});
 
   await bus.start();
   // A worker listens on nothing: the primary holds the port and hands it connections (`accept`).

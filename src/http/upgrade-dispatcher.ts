@@ -24,6 +24,8 @@ export interface DispatchOptions {
    * to the wrong worker.
    */
   oneRequestPerConnection?: boolean;
+  /** A worker's `Set-Cookie` value, put on every HTTP response (transports put it on their upgrades). */
+  affinityCookie?: string;
 }
 
 const REASONS: Record<Refusal['status'], string> = { 403: 'Forbidden', 429: 'Too Many Requests' };
@@ -35,6 +37,7 @@ const REASONS: Record<Refusal['status'], string> = { 403: 'Forbidden', 429: 'Too
 export function installDispatcher(server: Server, transports: readonly Transport[], gate: Gate, routes: (req: IncomingMessage, res: ServerResponse) => void, options: DispatchOptions = {}): void {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (options.oneRequestPerConnection) res.shouldKeepAlive = false;
+    if (options.affinityCookie !== undefined) res.setHeader('Set-Cookie', options.affinityCookie);
     const transport = transports.find((t) => t.claimsRequest(req));
     if (!transport) return routes(req, res);
     const refusal = gate.admit(req, transport.startsSession(req));

@@ -25,6 +25,8 @@ export interface SessionCounter {
 export interface WorkerPlacement {
   /** Put before every session id this worker issues (`w0_`), Engine.IO's and 0.9's alike. */
   sidPrefix: string;
+  /** The `Set-Cookie` value on this worker's responses: the primary routes the browser's next connection here. */
+  affinityCookie: string;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import { App, startApp } from '../app';
 import { isMessage, ReadinessAnswer, ReadyMessage } from './messages';
 import { WorkerLink } from './worker-link';
-import { sidPrefix } from './route';
+import { affinityCookie, sidPrefix } from './route';
 
 /** How often a starting worker checks whether it serves yet. */
 const READY_POLL_MS = 50;
@@ -19,7 +19,7 @@ const READY_POLL_MS = 50;
  */
 export async function startWorker(config: Config, logger: Logger, index: number, port: number): Promise<App> {
   const link = new WorkerLink();
-  const app = await startApp({ ...config, port }, logger, { worker: { index, sidPrefix: sidPrefix(index), link } });
+  const app = await startApp({ ...config, port }, logger, { worker: { index, sidPrefix: sidPrefix(index), affinityCookie: affinityCookie(index), link } });
   if (!app.accept) throw new Error('the app was not started as a worker');
   const accept = app.accept;
   // Constructing one installs prom-client's answer to the primary's metrics requests.

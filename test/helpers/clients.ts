@@ -105,6 +105,8 @@ export class WsClient extends EnvelopeClient {
   closeInfo?: { code: number; reason: string };
   /** The client's TCP port, as the bridge sees it (read from the upgrade response's socket). */
   localPort?: number;
+  /** The upgrade response's first `Set-Cookie` (a worker's affinity cookie). */
+  setCookie?: string;
 
   private constructor(readonly socket: WebSocket) {
     super();
@@ -129,7 +131,10 @@ export class WsClient extends EnvelopeClient {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, options);
       const client = new WsClient(socket);
-      socket.once('upgrade', (res) => (client.localPort = res.socket.localPort));
+      socket.once('upgrade', (res) => {
+        client.localPort = res.socket.localPort;
+        client.setCookie = res.headers['set-cookie']?.[0];
+      });
       socket.once('open', () => resolve(client));
       socket.once('error', reject);
     });

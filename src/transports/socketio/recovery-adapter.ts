@@ -55,20 +55,34 @@ export function recoversFromHistory(adapter: unknown): adapter is HistoryRecover
   return (adapter as Partial<HistoryRecoveryAdapter> | undefined)?.recoversFromHistory === true;
 }
 
+// A mixin's base: socket.io's adapter or one derived from it (the machine's cluster adapter).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AdapterClass = new (...args: any[]) => Adapter;
+
 /**
  * The adapter class to hand socket.io (`adapter` option, with `connectionStateRecovery`).
  * @example new Server({ connectionStateRecovery: { maxDisconnectionDuration }, adapter: historyRecoveryAdapter(recovery) });
  */
 export function historyRecoveryAdapter(recovery: ReconnectRecovery): new (nsp: Namespace) => Adapter & HistoryRecoveryAdapter {
-  return class extends Adapter implements HistoryRecoveryAdapter {
+  return withHistoryRecovery(Adapter, recovery);
+}
+
+/**
+ * `Base` with connection-state recovery from this process's history: sessions kept at their client's
+ * drop for the window, and restored with the packets missed since the client's offset.
+ * @example const MachineAdapter = withHistoryRecovery(NodeClusterAdapter, recovery); new MachineAdapter(nsp, {});
+ */
+export function withHistoryRecovery<B extends AdapterClass>(Base: B, recovery: ReconnectRecovery): B & (new (...args: ConstructorParameters<B>) => Adapter & HistoryRecoveryAdapter) {
+  return class extends Base implements HistoryRecoveryAdapter {
     readonly recoversFromHistory = true as const;
     private readonly sessions = new Map<string, PersistedSession & { disconnectedAt: number }>();
     /** Sockets whose next disconnection must not be kept for recovery. */
     private readonly refused = new Set<string>();
     private readonly sweeper: NodeJS.Timeout;
 
-    constructor(nsp: Namespace) {
-      super(nsp);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    constructor(...args: any[]) {
+      super(...args);
       this.sweeper = setInterval(() => {
         const threshold = Date.now() - recovery.windowMs;
         for (const [pid, s] of this.sessions) if (s.disconnectedAt < threshold) this.sessions.delete(pid);
@@ -111,11 +125,17 @@ export function historyRecoveryAdapter(recovery: ReconnectRecovery): new (nsp: N
     override broadcast(packet: Parameters<Adapter['broadcast']>[0], opts: Parameters<Adapter['broadcast']>[1]): void {
       const eventWithoutAck = packet.type === 2 && packet.id === undefined && opts.flags?.volatile === undefined;
       if (eventWithoutAck && recovery.reconnects) (packet.data as unknown[]).push(`${recovery.head()}.r${++this.replies}`);
-      super.broadcast(packet, opts);
+      // Packets for sockets of this process only (under recovery socket.io sends every reply this way) stay
+      // here: a cluster base would first carry them to every sibling and then add an offset of its own,
+      // which the client would keep instead of this one. A broadcast to rooms does go to the siblings, and
+      // carries that base's offset last: a client whose last packet was one is not recovered, it subscribes again.
+      const here = opts.rooms.size > 0 && [...opts.rooms].every((room) => (this.nsp as Namespace).sockets.has(room));
+      super.broadcast(packet, here ? { ...opts, flags: { ...opts.flags, local: true } } : opts);
     }
 
-    override close(): void {
+    override close(): Promise<void> | void {
       clearInterval(this.sweeper);
+      return super.close();
     }
   };
 }

@@ -6,8 +6,8 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Server, ServerOptions, Socket } from 'socket.io';
-import { createAdapter as createMachineAdapter } from '@socket.io/cluster-adapter';
+import { Namespace, Server, ServerOptions, Socket } from 'socket.io';
+import { createAdapter as createMachineAdapter, NodeClusterAdapter } from '@socket.io/cluster-adapter';
 import type { Logger } from 'pino';
 import type { FanoutBatch } from '../../hub/fanout';
 import type { CommandOrigin, Transport } from '../../hub/transport';
@@ -22,7 +22,7 @@ import { textFrames } from '../websocket/text-frame';
 import { EngineConnection, PacketMeter } from './packet-meter';
 import type { TransportParts } from '../parts';
 import { SocketIoSession } from './socketio-session';
-import { historyRecoveryAdapter, packetOffset, recoversFromHistory } from './recovery-adapter';
+import { historyRecoveryAdapter, packetOffset, recoversFromHistory, withHistoryRecovery } from './recovery-adapter';
 
 type Ack = (reply: Reply) => void;
 
@@ -45,13 +45,17 @@ function isHandshake(url: string): boolean {
 
 /**
  * The adapter and recovery settings: the history's recovery adapter; a worker of a machine without Redis
- * takes Socket.IO's cluster adapter instead (its siblings over IPC), without v4 recovery (a reconnect may
- * reach another worker, as it may reach another node of a Redis cluster).
+ * takes Socket.IO's cluster adapter (its siblings over IPC) with the same recovery from its own history:
+ * the affinity cookie brings a browser's reconnect back to this worker, and a client that reaches
+ * another one is not recovered there (`socket.recovered` false) and subscribes again.
  */
 function adapterOptions({ config, recovery, worker }: TransportParts): Partial<ServerOptions> {
-  if (worker && config.redisUrl === undefined) return { adapter: createMachineAdapter() as unknown as ServerOptions['adapter'] };
-  if (recovery.windowMs <= 0) return {};
-  return { connectionStateRecovery: { maxDisconnectionDuration: recovery.windowMs, skipMiddlewares: true }, adapter: historyRecoveryAdapter(recovery) as unknown as ServerOptions['adapter'] };
+  const machine = worker !== undefined && config.redisUrl === undefined;
+  if (recovery.windowMs <= 0) return machine ? { adapter: createMachineAdapter() as unknown as ServerOptions['adapter'] } : {};
+  const MachineAdapter = withHistoryRecovery(NodeClusterAdapter, recovery);
+  // socket.io calls it with `new`: a plain function returning the adapter (an arrow cannot be).
+  const adapter = machine ? function machineAdapter(nsp: Namespace) { return new MachineAdapter(nsp, {}); } : historyRecoveryAdapter(recovery);
+  return { connectionStateRecovery: { maxDisconnectionDuration: recovery.windowMs, skipMiddlewares: true }, adapter: adapter as unknown as ServerOptions['adapter'] };
 }
 
 /** Every Engine.IO sid starts with `prefix`: the machine's primary routes the session's requests by it. */
@@ -111,7 +115,13 @@ export class SocketIoTransport implements Transport {
     const { config, worker } = parts;
     this.server = new Server({ allowEIO3: true, cors: { origin: true, credentials: true }, maxHttpBufferSize: frameCapBytes(config.maxMessageBytes), ...adapterOptions(parts) });
     this.server.attach(this.host as unknown as HttpServer);
-    if (worker) prefixSessionIds(this.server, worker.sidPrefix);
+    if (worker) {
+      prefixSessionIds(this.server, worker.sidPrefix);
+      // Polling responses and WebSocket upgrades alike: a reconnect of this browser comes back here.
+      this.server.engine.on('headers', (headers: Record<string, string>) => {
+        headers['Set-Cookie'] = worker.affinityCookie;
+      });
+    }
     // Every Engine.IO session counts against its IP's cap while it lives.
     this.server.engine.on('connection', (socket: { request: IncomingMessage; close(): void; once(event: 'close', fn: () => void): unknown }) => {
       if (!parts.sessions.count(socket.request, socket)) socket.close();

@@ -3,6 +3,7 @@
 // Its dropped connections resume `by-command` (the `resume` action).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { markUpgrades } from '../affinity-cookie';
 import { WebSocketServer, WebSocket, RawData } from 'ws';
 import type { Logger } from 'pino';
 import type { FanoutBatch } from '../../hub/fanout';
@@ -35,6 +36,7 @@ export class WebSocketTransport implements Transport {
   constructor(private readonly parts: TransportParts) {
     this.logger = parts.logger;
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: frameCapBytes(parts.config.maxMessageBytes) });
+    markUpgrades(this.wss, parts.worker);
     this.pinger = setInterval(() => this.pingAll(), parts.config.wsPingIntervalMs);
     this.pinger.unref();
   }

@@ -111,7 +111,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'clusterHeartbeatMs', env: 'EH_CLUSTER_HEARTBEAT_MS', schema: Joi.number().integer().min(100).default(5000), description: "How often a node renews its state in Redis; a node that misses three is dropped from the cluster's counts" },
   { key: 'adminToken', env: 'EH_ADMIN_TOKEN', schema: Joi.string().min(16), description: 'Bearer token for the operator API (`GET /api/stats`, `POST /api/broadcast`, `GET /api/sockets`); unset: that API answers 403' },
   { key: 'ipLimitScope', env: 'EH_IP_LIMIT_SCOPE', schema: Joi.string().valid('node', 'cluster').default('node').when('redisUrl', { not: Joi.exist(), then: Joi.valid(Joi.override, 'node').messages({ 'any.only': 'must be "node" unless EH_REDIS_URL is set' }) }), description: '`EH_MAX_CONNECTIONS_PER_IP` counted per node, or across the `cluster` (through Redis; needs `EH_REDIS_URL`)' },
-  { key: 'workers', env: 'EH_WORKERS', schema: Joi.number().integer().min(0).max(256).default(1), description: 'Worker processes sharing the port (see docs/SCALING.md): `1` (default) one process, with missed-event recovery for every reconnect; `0` one per core (one process when built-in TLS is on); several workers recover a Socket.IO v4 client only with Redis' },
+  { key: 'workers', env: 'EH_WORKERS', schema: Joi.number().integer().min(0).max(256).default(0), description: 'Worker processes sharing the port (see docs/SCALING.md): `0` (default) one per core (one process when built-in TLS is on); `1` one process; a reconnecting browser returns to its worker (an affinity cookie), which recovers what it missed' },
 ];
 
 /** `EH_MAX_MESSAGE_BYTES` → `--max-message-bytes`. */

@@ -23,7 +23,7 @@ const started: ChildProcess[] = [];
 
 function npm(args: string[], env: Record<string, string>): NpmRun {
   // Its own process group, so a failed test can still remove everything it started.
-  const child = spawn('npm', args, { cwd: PROJECT_ROOT, env: { ...process.env, EH_AMQP_URL: AMQP_URL, EH_WORKERS: '1', EH_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_MS), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('npm', args, { cwd: PROJECT_ROOT, env: { ...process.env, EH_AMQP_URL: AMQP_URL, EH_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_MS), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   started.push(child);
   const output = new ChildOutput(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -1,10 +1,12 @@
 // `EH_WORKERS=2`: one command, two worker processes behind one port. Real clients of every generation
 // (raw WebSocket as seed 000, the 0.9.16 client over websocket and xhr-polling as seed 002, Socket.IO
-// v4 long-polling) subscribe through it and get each event exactly once; the machine-wide /readyz,
+// v4 long-polling) subscribe through it and get each event exactly once; the first request of every
+// fresh connection is answered (the handover loses no byte); the machine-wide /readyz,
 // /metrics and stats; a worker SIGKILLed is restarted while the other worker's clients see nothing.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import WebSocket from 'ws';
 import { EnvelopeClient, SocketIoV4Client, WsClient } from '../helpers/clients';
 import { Client09, Transport09 } from '../helpers/legacy-client';
 import { startBridgeProcess, NodeProcess } from '../helpers/cluster-nodes';
@@ -98,6 +100,26 @@ it('spreads sessions over both workers, each session id naming its worker', () =
 
 it('delivers every event exactly once to seed 000, seed 002 (websocket, xhr-polling) and Socket.IO v4 polling clients', async () => {
   await publishAndCheck(envelopeClients, legacyClients);
+});
+
+it('answers the first request of every fresh connection: the primary reads nothing more once it hands a socket over', async () => {
+  // A WebSocket's first frame follows the worker's 101 at once, while the primary may still hold its copy of the socket.
+  const firstRequestAnswered = (i: number) =>
+    new Promise<boolean>((resolve) => {
+      const ws = new WebSocket(machine.url.replace(/^http/, 'ws') + '/');
+      const timer = setTimeout(() => (ws.terminate(), resolve(false)), 5000);
+      ws.on('open', () => ws.send(JSON.stringify({ action: 'ping', request_id: `first-${i}` })));
+      ws.on('message', (data) => {
+        if (!String(data).includes(`"first-${i}"`)) return;
+        clearTimeout(timer);
+        ws.close();
+        resolve(true);
+      });
+      ws.on('error', () => (clearTimeout(timer), resolve(false)));
+    });
+  let unanswered = 0;
+  for (let i = 0; i < 1200; i += 40) unanswered += (await Promise.all(Array.from({ length: 40 }, (_, k) => firstRequestAnswered(i + k)))).filter((ok) => !ok).length;
+  expect(unanswered).toBe(0);
 });
 
 it('answers /readyz and /metrics for the whole machine; stats and the connection directory count both workers', async () => {

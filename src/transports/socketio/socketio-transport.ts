@@ -52,10 +52,17 @@ function isHandshake(url: string): boolean {
 function adapterOptions({ config, recovery, worker }: TransportParts): Partial<ServerOptions> {
   const machine = worker !== undefined && config.redisUrl === undefined;
   if (recovery.windowMs <= 0) return machine ? { adapter: createMachineAdapter() as unknown as ServerOptions['adapter'] } : {};
+  const adapter = machine ? machineRecoveryAdapter(recovery) : historyRecoveryAdapter(recovery);
+  return { connectionStateRecovery: { maxDisconnectionDuration: recovery.windowMs, skipMiddlewares: true }, adapter: adapter as unknown as ServerOptions['adapter'] };
+}
+
+/** The cluster adapter between a machine's workers, recovering sessions from this worker's history. */
+function machineRecoveryAdapter(recovery: TransportParts['recovery']): (nsp: Namespace) => NodeClusterAdapter {
   const MachineAdapter = withHistoryRecovery(NodeClusterAdapter, recovery);
   // socket.io calls it with `new`: a plain function returning the adapter (an arrow cannot be).
-  const adapter = machine ? function machineAdapter(nsp: Namespace) { return new MachineAdapter(nsp, {}); } : historyRecoveryAdapter(recovery);
-  return { connectionStateRecovery: { maxDisconnectionDuration: recovery.windowMs, skipMiddlewares: true }, adapter: adapter as unknown as ServerOptions['adapter'] };
+  return function machineAdapter(nsp: Namespace) {
+    return new MachineAdapter(nsp, {});
+  };
 }
 
 /** Every Engine.IO sid starts with `prefix`: the machine's primary routes the session's requests by it. */

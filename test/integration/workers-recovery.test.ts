@@ -9,12 +9,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { io as ioV4, Socket } from 'socket.io-client';
 import { EventMessage, WsClient } from '../helpers/clients';
 import { startBridgeProcess, NodeProcess } from '../helpers/cluster-nodes';
 import { KazooPublisher } from '../helpers/kazoo';
 import { newAccountId, newCallId, newToken } from '../helpers/ids';
 import { pollUntil } from '../helpers/wait';
+import { callTallyV4 } from '../helpers/call-tally-v4';
 import { launchBrowser } from '../helpers/browser';
 import { TcpProxy } from '../helpers/tcp-proxy';
 
@@ -126,13 +126,8 @@ it('a Socket.IO v4 client that carries its cookie recovers its connection state 
   const callId = newCallId();
   const cookie = (await ws()).setCookie!.split(';')[0]!;
   const headers = { Cookie: cookie };
-  const socket: Socket = ioV4(machine.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200, extraHeaders: headers });
+  const { socket, named, messages } = await callTallyV4(machine.url, callId, headers);
   closers.push(() => socket.close());
-  const named: number[] = [];
-  const messages: number[] = [];
-  socket.on('CHANNEL_CREATE', (p: { Seq: number; 'Call-ID': string }) => p['Call-ID'] === callId && named.push(p.Seq));
-  socket.on('message', (m: { action?: string; data?: { call_id?: string; seq: number } }) => m.action === 'event' && m.data?.call_id === callId && messages.push(m.data.seq));
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   expect(await socket.emitWithAck('subscribe', { account_id: id.accountId, auth_token: id.token, binding: BINDING })).toMatchObject({ status: 'success' });
   await publish(id.accountId, callId, 0, 0);
   await pollUntil('the first event', () => (messages.length === 1 && named.length === 1 ? true : undefined));

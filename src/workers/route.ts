@@ -7,7 +7,7 @@
 export type Route = { to: 'worker'; index: number } | { to: 'any' } | { to: 'primary' };
 
 /** The cookie a worker sets on its responses; its value is the worker's index. */
-export const AFFINITY_COOKIE = 'eh_worker';
+const AFFINITY_COOKIE = 'eh_worker';
 
 /** The prefix worker `index` puts before every session id it issues (Engine.IO sid, 0.9 sid). */
 export function sidPrefix(index: number): string {

@@ -1,6 +1,8 @@
 // Summarises a V8 CPU profile (`node --cpu-prof`, as written by `npm run bench -- --profile`): the
 // functions with the most self time and the inclusive time under chosen roots. Knows nothing else.
-// Usage: npx tsx bench/profile-summary.ts bench/results/profiles/<file>.cpuprofile [rootName …]
+// Usage: npx tsx bench/profile-summary.ts bench/results/profiles/<file>.cpuprofile [--window=FROM-TO] [rootName …]
+// --window keeps only the samples taken FROM..TO seconds after the profile began (the measuring window,
+// without start-up, connecting and tear-down).
 import fs from 'node:fs';
 
 interface ProfileNode {
@@ -14,9 +16,12 @@ interface CpuProfile {
   startTime: number;
   endTime: number;
   samples: number[];
+  timeDeltas: number[];
 }
 
-const [file, ...roots] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const windowArg = args.find((a) => a.startsWith('--window='));
+const [file, ...roots] = args.filter((a) => a !== windowArg);
 if (!file) {
   process.stderr.write('usage: profile-summary <file.cpuprofile> [function names to total]\n');
   process.exit(2);
@@ -24,6 +29,21 @@ if (!file) {
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
 const msPerSample = (profile.endTime - profile.startTime) / 1000 / Math.max(1, profile.samples.length);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+if (windowArg) keepWindow(windowArg.slice('--window='.length));
+
+/** Recounts every node's hits from the samples taken inside the window. */
+function keepWindow(spec: string): void {
+  const [from, to] = spec.split('-').map((s) => Number(s) * 1e6);
+  if (from === undefined || to === undefined || !Number.isFinite(from) || !Number.isFinite(to)) throw new Error(`--window=FROM-TO in seconds, not ${spec}`);
+  const hits = new Map<number, number>();
+  let at = 0;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < from || at > to) return;
+    hits.set(id, (hits.get(id) ?? 0) + 1);
+  });
+  for (const n of profile.nodes) n.hitCount = hits.get(n.id) ?? 0;
+}
 const name = (n: ProfileNode) => {
   const url = n.callFrame.url.replace(/^.*\/(node_modules\/|src\/|bench\/)/, '$1');
   return `${n.callFrame.functionName || '(anonymous)'} ${url}:${n.callFrame.lineNumber + 1}`;

@@ -17,3 +17,10 @@ export async function brokerQueueDepth(queue: string): Promise<number | undefine
   const rows = JSON.parse(stdout) as Array<{ name: string; messages: number }>;
   return rows.find((r) => r.name === queue)?.messages;
 }
+
+/** Deliveries of a queue that its consumers hold unacknowledged, as RabbitMQ reports them. */
+export async function brokerUnacknowledged(queue: string): Promise<number | undefined> {
+  const { stdout } = await run('rabbitmqctl', ['list_queues', '-q', '--formatter', 'json', 'name', 'messages_unacknowledged'], { timeout: 20000 });
+  const rows = JSON.parse(stdout) as Array<{ name: string; messages_unacknowledged: number }>;
+  return rows.find((r) => r.name === queue)?.messages_unacknowledged;
+}

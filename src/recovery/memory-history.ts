@@ -1,7 +1,31 @@
 // Owns the in-process history driver: events in append order in this process's memory, trimmed by
 // age (the recovery window) and by a hard cap (`EH_RECOVERY_MAX_EVENTS`), so recovery takes bounded
-// memory at any event rate. Keeps envelopes as JSON text only, never parsed events. No I/O.
+// memory at any event rate. Keeps envelopes as JSON text only, never parsed events, and outside the
+// JavaScript heap, in reused slabs (src/recovery/text-slabs.ts): held as strings, 10,000 events made every
+// young-generation collection copy them (28-36 ms each instead of 6 at 5,000 events/s). No I/O.
 import { comparePositions, formatPosition, History, HistoryEvent, HistoryPosition, HistoryRead, NewHistoryEvent, parsePosition } from './history';
+import { SlabTexts, slabText, TextSlabs } from './text-slabs';
+
+/** One kept event: its envelopes, then its payload, written in a slab. */
+interface StoredEvent {
+  readonly position: HistoryPosition;
+  readonly at: number;
+  readonly rooms: readonly string[];
+  readonly name: string;
+  readonly texts: SlabTexts;
+}
+
+/** The event as readers see it, with only the listed rooms (indexes into its rooms). */
+function unpacked(e: StoredEvent, rooms: readonly number[]): HistoryEvent {
+  return {
+    position: e.position,
+    at: e.at,
+    name: e.name,
+    rooms: rooms.map((r) => e.rooms[r]!),
+    envelopes: rooms.map((r) => slabText(e.texts, r)),
+    payloadJson: slabText(e.texts, e.rooms.length),
+  };
+}
 
 export interface MemoryHistoryOptions {
   /** Events older than this are dropped (nobody can resume from before it). */
@@ -16,7 +40,8 @@ export interface MemoryHistoryOptions {
  */
 export class MemoryHistory implements History {
   readonly shared = false;
-  private entries: HistoryEvent[] = [];
+  private entries: StoredEvent[] = [];
+  private readonly slabs = new TextSlabs();
   private first = 0;
   private lastMs: number;
   private n = 0;
@@ -46,7 +71,7 @@ export class MemoryHistory implements History {
     // Never behind the last position, whatever the wall clock does.
     this.lastMs = Math.max(this.lastMs, event.at);
     const position = formatPosition(this.lastMs, ++this.n);
-    this.entries.push({ ...event, position });
+    this.entries.push({ position, at: event.at, rooms: event.rooms, name: event.name, texts: this.slabs.write([...event.envelopes, event.payloadJson]) });
     this.last = position;
     this.trim(event.at);
     return position;
@@ -70,8 +95,7 @@ export class MemoryHistory implements History {
       if (comparePositions(e.position, position) <= 0) continue;
       const at: number[] = [];
       for (let r = 0; r < e.rooms.length; r++) if (rooms.has(e.rooms[r]!)) at.push(r);
-      if (at.length === 0) continue;
-      events.push(at.length === e.rooms.length ? e : { ...e, rooms: at.map((r) => e.rooms[r]!), envelopes: at.map((r) => e.envelopes[r]!) });
+      if (at.length > 0) events.push(unpacked(e, at));
     }
     return { events, complete };
   }
@@ -92,6 +116,7 @@ export class MemoryHistory implements History {
         this.evictedUpTo = e.position;
         this.evictedCount++;
       }
+      this.slabs.release(e.texts);
       this.first++;
     }
     if (this.first > 1024 && this.first * 2 > this.entries.length) {

@@ -92,6 +92,28 @@ describe('MemoryHistory', () => {
     expect(history.size).toBe(1000);
     expect(await read(history, mark, [RED])).toEqual({ got: [`${RED}:c2999`, `${RED}:c3000`], complete: true });
   });
+
+  it('reads back every kept envelope and payload exactly while its slabs are written over many times', async () => {
+    // 4,000 events of about 2 KB through a cap of 600: about 8 MB through 1 MiB slabs, each reused.
+    const history = new MemoryHistory({ windowMs: 60_000, maxEvents: 600 });
+    const start = history.head();
+    const sent: Array<{ envelope: string; payload: string }> = [];
+    for (let i = 0; i < 4000; i++) {
+      const envelope = JSON.stringify({ n: i, text: `é${'x'.repeat(1000 + (i % 13))}` });
+      const payload = JSON.stringify({ call: i, pad: '€'.repeat(300 + (i % 5)) });
+      history.append({ at: Date.now(), rooms: [RED, BLUE], envelopes: [envelope, envelope.replace('"n"', '"b"')], name: 'CHANNEL_CREATE', payloadJson: payload });
+      sent.push({ envelope, payload });
+    }
+    const { events, complete } = history.readAfterNow(start, new Set([BLUE]));
+    expect(complete).toBe(false);
+    expect(events).toHaveLength(600);
+    events.forEach((e, k) => {
+      const expected = sent[3400 + k]!;
+      expect(e.rooms).toEqual([BLUE]);
+      expect(e.envelopes).toEqual([expected.envelope.replace('"n"', '"b"')]);
+      expect(e.payloadJson).toBe(expected.payload);
+    });
+  });
 });
 
 describe('HistoryRecorder', () => {

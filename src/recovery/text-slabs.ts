@@ -54,7 +54,7 @@ export class TextSlabs {
     if (slab.live === 0 && slab !== this.current && !slab.own && this.spare.length < SPARE_SLABS) this.spare.push(slab);
   }
 
-  /** Slabs allocated and not yet left to the collector, for tests: the one being written and the spares. */
+  /** The slab being written plus the empty spares kept for reuse (for tests: what turnover holds beyond live records). */
   get held(): number {
     return (this.current ? 1 : 0) + this.spare.length;
   }

@@ -23,7 +23,7 @@ const args = process.argv.slice(2);
 const windowArg = args.find((a) => a.startsWith('--window='));
 const [file, ...roots] = args.filter((a) => a !== windowArg);
 if (!file) {
-  process.stderr.write('usage: profile-summary <file.cpuprofile> [function names to total]\n');
+  process.stderr.write('usage: profile-summary <file.cpuprofile> [--window=FROM-TO] [function names to total]\n');
   process.exit(2);
 }
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
